@@ -1,0 +1,1 @@
+"""Discovery, download, labelling and dataset layout."""

@@ -1,0 +1,52 @@
+"""Every PixCrawler default in one place: a pydantic-settings ``Settings`` read from ``PIXCRAWLER_*``."""
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+CONTACT_URL = "https://github.com/pixcrawler/pixcrawler"
+
+
+class Settings(BaseSettings):
+    """Runtime settings; each field maps to ``PIXCRAWLER_<FIELD>`` in the environment."""
+
+    model_config = SettingsConfigDict(env_prefix="PIXCRAWLER_", extra="ignore")
+
+    environment: Literal["development", "production", "test"] = "production"
+    data_dir: Path = Field(default=Path.home() / ".pixcrawler")
+    log_level: str = "INFO"
+    log_format: Literal["console", "json"] = "console"
+
+    # Politeness and safety of the HTTP client.
+    user_agent: str = f"PixCrawler/0.1 (+{CONTACT_URL}; dataset builder)"
+    allow_private_network: bool = False
+    max_concurrency: int = Field(default=64, ge=1, le=1024)
+    per_host_concurrency: int = Field(default=16, ge=1, le=256)
+    connect_timeout: float = Field(default=10.0, gt=0)
+    read_timeout: float = Field(default=20.0, gt=0)
+    total_timeout: float = Field(default=60.0, gt=0)
+    max_bytes: int = Field(default=25 * 1024 * 1024, ge=1024)
+    max_redirects: int = Field(default=5, ge=0, le=30)
+    #: Multiplies every retry wait; 0 in tests so backoff is computed but never slept.
+    retry_wait_scale: float = Field(default=1.0, ge=0)
+
+    # Validation.
+    min_width: int = Field(default=64, ge=1)
+    min_height: int = Field(default=64, ge=1)
+    max_width: int = Field(default=12000, ge=1)
+    max_height: int = Field(default=12000, ge=1)
+    min_file_bytes: int = Field(default=1024, ge=0)
+    allowed_formats: tuple[str, ...] = ("JPEG", "PNG", "WEBP", "GIF", "BMP", "TIFF")
+    animated_policy: Literal["first_frame", "reject"] = "first_frame"
+
+    # Deduplication: Hamming distance on a 64-bit pHash at or below which two images are one.
+    phash_threshold: int = Field(default=6, ge=0, le=32)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once from the environment."""
+    return Settings()

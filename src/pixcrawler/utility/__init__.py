@@ -1,0 +1,1 @@
+"""Cross-cutting helpers shared by every stage: logging configuration and compression."""

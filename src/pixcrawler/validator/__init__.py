@@ -1,0 +1,1 @@
+"""Image integrity checks and deduplication."""

@@ -28,12 +28,14 @@ class PixCrawlerError(Exception):
     Attributes:
         reason: a short manifest-ready phrase ("http 404", "timeout").
         url: the resource that failed, when there is one.
+        attempts: HTTP requests spent before giving up (set by the downloader).
     """
 
     def __init__(self, reason: str, *, url: str | None = None) -> None:
         super().__init__(reason)
         self.reason = reason
         self.url = url
+        self.attempts = 0
 
 
 class PermanentError(PixCrawlerError):

@@ -4,6 +4,7 @@ Policy as data (Scrapy's habit): the retryable types are a named tuple, the numb
 user's requirement — 3 attempts, exponential wait 2..10 s, transient errors only, reraise.
 """
 
+import asyncio
 from typing import Any
 
 from tenacity import (
@@ -22,6 +23,7 @@ from pixcrawler.builder._exceptions import (
     ServiceUnavailableError,
     TimeoutException,
 )
+from pixcrawler.config import get_settings
 from pixcrawler.utility.logging_config import get_logger
 
 logger = get_logger(__name__)
@@ -70,6 +72,13 @@ def log_before_sleep(retry_state: RetryCallState) -> None:
     ).warning("transient error, retrying")
 
 
+async def _sleep(seconds: float) -> None:
+    """Sleep the computed backoff, scaled by ``retry_wait_scale`` (0 in tests: never slept)."""
+    scaled = seconds * get_settings().retry_wait_scale
+    if scaled > 0:
+        await asyncio.sleep(scaled)
+
+
 def _policy() -> dict[str, Any]:
     return {
         "stop": stop_after_attempt(MAX_ATTEMPTS),
@@ -79,10 +88,11 @@ def _policy() -> dict[str, Any]:
         "retry": retry_if_exception_type(RETRYABLE_ERRORS),
         "before_sleep": log_before_sleep,
         "reraise": True,
+        "sleep": _sleep,
     }
 
 
-#: Decorator form for network calls (sync or async): ``@NETWORK_RETRY``.
+#: Decorator form for async network calls: ``@NETWORK_RETRY``.
 NETWORK_RETRY = retry(**_policy())
 
 

@@ -1,0 +1,5 @@
+"""``python -m pixcrawler`` runs the CLI."""
+
+from pixcrawler.cli import main
+
+main()

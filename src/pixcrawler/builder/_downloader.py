@@ -1,0 +1,154 @@
+"""Polite, bounded, retried image downloads over async httpx."""
+
+import asyncio
+import hashlib
+from collections import defaultdict
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Self
+from urllib.parse import urljoin
+
+import httpx
+
+from pixcrawler.builder._exceptions import (
+    PixCrawlerError,
+    PolicyError,
+    TimeoutException,
+    ValidationError,
+    classify_http_error,
+    classify_network_error,
+)
+from pixcrawler.builder._netguard import NetworkGuard, split_host
+from pixcrawler.builder._retry import network_retrying
+from pixcrawler.builder._sniff import SNIFF_BYTES, robots_forbid_ai, sniff_image_type
+from pixcrawler.config import Settings
+from pixcrawler.records import Download
+from pixcrawler.utility.logging_config import get_logger
+
+logger = get_logger(__name__)
+
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
+
+
+@dataclass(frozen=True, slots=True)
+class _Body:
+    final_url: str
+    content: bytes
+    content_type: str
+    sha256: str
+
+
+class Downloader:
+    """Fetches image bodies with global and per-host limits and the single retry policy.
+
+    Use as an async context manager; :meth:`fetch` returns a :class:`Download` or raises a
+    classified :class:`PixCrawlerError` whose ``attempts`` attribute counts HTTP requests made.
+    """
+
+    def __init__(self, settings: Settings, *, transport: httpx.AsyncBaseTransport | None = None):
+        self.settings = settings
+        self._guard = NetworkGuard(allow_private=settings.allow_private_network)
+        self._host_slots: defaultdict[str, asyncio.Semaphore] = defaultdict(
+            lambda: asyncio.Semaphore(settings.per_host_concurrency)
+        )
+        self._client = httpx.AsyncClient(
+            headers={"User-Agent": settings.user_agent, "Accept": "image/*,*/*;q=0.5"},
+            timeout=httpx.Timeout(
+                settings.read_timeout, connect=settings.connect_timeout, pool=None
+            ),
+            limits=httpx.Limits(
+                max_connections=settings.max_concurrency,
+                max_keepalive_connections=settings.max_concurrency,
+            ),
+            follow_redirects=False,
+            transport=transport,
+        )
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self._client.aclose()
+
+    async def fetch(self, url: str) -> Download:
+        """Download ``url`` with up to 3 attempts for transient errors, one for permanent ones."""
+        attempts = 0
+        try:
+            async for attempt in network_retrying():
+                with attempt:
+                    attempts += 1
+                    body = await self._fetch_once(url)
+        except PixCrawlerError as error:
+            error.attempts = attempts
+            raise
+        return Download(url, body.final_url, body.content, body.content_type, body.sha256, attempts)
+
+    async def _fetch_once(self, url: str) -> _Body:
+        host, _ = split_host(url)
+        async with self._host_slots[host]:
+            try:
+                async with asyncio.timeout(self.settings.total_timeout):
+                    return await self._follow(url)
+            except TimeoutError as exc:
+                raise TimeoutException("timeout (total deadline)", url=url) from exc
+            except httpx.HTTPError as exc:
+                raise classify_network_error(exc, url=url) from exc
+
+    async def _follow(self, url: str) -> _Body:
+        current = url
+        for _ in range(self.settings.max_redirects + 1):
+            await self._guard.check(current)
+            request = self._client.build_request("GET", current)
+            response = await self._client.send(request, stream=True)
+            try:
+                if response.status_code in _REDIRECTS and "location" in response.headers:
+                    current = urljoin(current, response.headers["location"])
+                    continue
+                return await self._read(url, response)
+            finally:
+                await response.aclose()
+        raise classify_network_error(httpx.TooManyRedirects("too many redirects"), url=url)
+
+    async def _read(self, url: str, response: httpx.Response) -> _Body:
+        if response.status_code >= 400:
+            raise classify_http_error(
+                response.status_code, url=url, retry_after=_retry_after(response)
+            )
+        directive = robots_forbid_ai(response.headers.get_list("x-robots-tag"))
+        if directive is not None:
+            raise PolicyError(f"x-robots-tag {directive}", url=url)
+        declared = response.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > self.settings.max_bytes:
+            raise PolicyError(f"too large (declared {int(declared)} B)", url=url)
+        content, digest = await self._stream(url, response)
+        content_type = sniff_image_type(content[:SNIFF_BYTES])
+        if content_type is None:
+            claimed = response.headers.get("content-type", "none").split(";")[0]
+            raise ValidationError(f"not an image (content-type {claimed})", url=url)
+        return _Body(str(response.url), content, content_type, digest)
+
+    async def _stream(self, url: str, response: httpx.Response) -> tuple[bytes, str]:
+        digest, chunks, size = hashlib.sha256(), bytearray(), 0
+        async for chunk in response.aiter_bytes():
+            if not chunks and sniff_image_type(chunk[:SNIFF_BYTES]) is None and len(chunk) > 64:
+                break  # An HTML page or JSON error body: stop reading, the sniff below rejects it.
+            size += len(chunk)
+            if size > self.settings.max_bytes:
+                raise PolicyError(f"too large (over {self.settings.max_bytes} B)", url=url)
+            digest.update(chunk)
+            chunks += chunk
+        return bytes(chunks), digest.hexdigest()
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    """Seconds from a numeric ``Retry-After`` header (HTTP-dates are rare; ignored)."""
+    value = response.headers.get("retry-after", "").strip()
+    try:
+        return float(value) if value else None
+    except ValueError:
+        return None

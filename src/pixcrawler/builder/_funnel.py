@@ -1,0 +1,40 @@
+"""Build statistics from the state database: the per-class funnel and top rejection reasons."""
+
+import sqlite3
+from dataclasses import dataclass
+
+_FUNNEL_QUERY = """
+SELECT label,
+       COUNT(*),
+       SUM(sha256 IS NOT NULL),
+       SUM(width IS NOT NULL),
+       SUM(width IS NOT NULL AND status != 'duplicate'),
+       SUM(status = 'kept')
+FROM candidates GROUP BY label ORDER BY label
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class Funnel:
+    """How one class's candidates thinned out: each stage counts what passed it."""
+
+    label: str
+    candidates: int
+    downloaded: int
+    valid: int
+    unique: int
+    kept: int
+
+
+def funnel_by_class(conn: sqlite3.Connection) -> list[Funnel]:
+    """One :class:`Funnel` per class label, sorted by label."""
+    return [Funnel(str(row[0]), *(int(v or 0) for v in row[1:])) for row in conn.execute(_FUNNEL_QUERY)]
+
+
+def top_reasons(conn: sqlite3.Connection, limit: int = 10) -> list[tuple[str, str, int]]:
+    """The most frequent ``(status, reason, count)`` among candidates that were not kept."""
+    query = (
+        "SELECT status, reason, COUNT(*) FROM candidates WHERE status != 'kept' "
+        "GROUP BY status, reason ORDER BY COUNT(*) DESC, reason LIMIT ?"
+    )
+    return [(str(s), str(r), int(n)) for s, r, n in conn.execute(query, (limit,))]

@@ -1,0 +1,150 @@
+"""Dataset layout: stores kept images, records every candidate, exports labels and manifests.
+
+Layout of a dataset ``DIR``::
+
+    DIR/images/<class-slug>/<sha256[:20]>.<ext>   torchvision ImageFolder(DIR/images)
+    DIR/metadata.jsonl                            Hugging Face imagefolder metadata
+    DIR/manifest.jsonl                            one row per candidate URL, with status and reason
+    DIR/labels/labels.<fmt>, classes.<fmt>        json, csv, yaml, txt
+    DIR/.pixcrawler/state.sqlite                  resume state and the dedup index
+"""
+
+import io
+import os
+import sqlite3
+from collections import Counter
+from collections.abc import Iterable
+from pathlib import Path
+
+from PIL import Image
+
+from pixcrawler.builder import _state
+from pixcrawler.builder._exports import export_dataset
+from pixcrawler.builder.slug import slugify
+from pixcrawler.records import Candidate, Download, ImageInfo, Outcome, Status
+from pixcrawler.utility.logging_config import get_logger
+from pixcrawler.validator.dedup import DedupIndex
+
+logger = get_logger(__name__)
+
+_COMMIT_EVERY = 256
+_CLASSES_SCHEMA = "CREATE TABLE IF NOT EXISTS classes (label TEXT PRIMARY KEY, slug TEXT UNIQUE)"
+
+
+class DatasetError(ValueError):
+    """The output folder cannot hold a dataset (it is a file, or not writable)."""
+
+
+class DatasetWriter:
+    """Owns one dataset folder: the only code that writes images or state into it."""
+
+    def __init__(self, root: Path, *, phash_threshold: int) -> None:
+        if root.exists() and not root.is_dir():
+            raise DatasetError(f"output path {root} exists and is not a directory")
+        try:
+            (root / "images").mkdir(parents=True, exist_ok=True)
+            self.conn = _state.open_state(root)
+        except (OSError, sqlite3.Error) as exc:
+            raise DatasetError(f"cannot write a dataset in {root}: {exc}") from exc
+        self.root = root
+        self.conn.execute(_CLASSES_SCHEMA)
+        self.index = DedupIndex(self.conn, phash_threshold)
+        self._slugs: dict[str, str] = dict(self.conn.execute("SELECT label, slug FROM classes"))
+        self._finished = _state.finished_keys(self.conn)
+        self.kept = Counter(_state.kept_counts(self.conn))
+        self._seq = _state.next_seq(self.conn)
+        self._pending = 0
+
+    def is_finished(self, candidate: Candidate) -> bool:
+        """Whether an earlier run already settled this candidate for good."""
+        return (candidate.url, candidate.label) in self._finished
+
+    def store(self, candidate: Candidate, download: Download, info: ImageInfo) -> Outcome:
+        """Keep the image unless it duplicates one already kept; record the outcome."""
+        match = self.index.find(download.sha256, info.phash)
+        if match is not None:
+            where = f" in class '{match.label}'" if match.label != candidate.label else ""
+            outcome = Outcome(
+                candidate,
+                Status.DUPLICATE,
+                f"{match.kind} duplicate of {match.file_name}{where}",
+                attempts=download.attempts,
+                sha256=download.sha256,
+                info=info,
+                duplicate_of=match,
+            )
+            self.record(outcome)
+            return outcome
+        file_name = self._write_image(candidate.label, download, info)
+        self.index.add(download.sha256, info.phash, candidate.label, file_name)
+        outcome = Outcome(
+            candidate,
+            Status.KEPT,
+            "kept",
+            attempts=download.attempts,
+            sha256=download.sha256,
+            file_name=file_name,
+            info=info,
+        )
+        self.kept[candidate.label] += 1
+        self.record(outcome)
+        return outcome
+
+    def record(self, outcome: Outcome, *, retryable: bool = False) -> None:
+        """Persist one manifest row; retryable rows are tried again by the next run."""
+        _state.upsert(self.conn, _state.outcome_row(outcome, retryable=retryable, seq=self._seq))
+        self._seq += 1
+        self._pending += 1
+        if self._pending >= _COMMIT_EVERY:
+            self.commit()
+
+    def commit(self) -> None:
+        """Make every recorded row durable."""
+        self.conn.commit()
+        self._pending = 0
+
+    def export(self, label_formats: Iterable[str]) -> None:
+        """Write manifest, metadata and label files from the state (atomic replacements)."""
+        self.commit()
+        export_dataset(self.root, self.conn, self._slugs, tuple(label_formats))
+
+    def close(self) -> None:
+        """Commit and close the state database."""
+        self.commit()
+        self.conn.close()
+
+    def slug_for(self, label: str) -> str:
+        """The class folder of ``label``: a safe slug, stable across runs, unique per label."""
+        if label not in self._slugs:
+            taken = set(self._slugs.values())
+            slug = slugify(label)
+            if slug in taken:
+                slug = slugify(f"{label} {len(taken)}")
+            self.conn.execute("INSERT INTO classes (label, slug) VALUES (?, ?)", (label, slug))
+            self._slugs[label] = slug
+        return self._slugs[label]
+
+    def _write_image(self, label: str, download: Download, info: ImageInfo) -> str:
+        content, extension = _storable(download.content, info)
+        relative = f"images/{self.slug_for(label)}/{download.sha256[:20]}{extension}"
+        target = self.root / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_name(target.name + ".part")
+        partial.write_bytes(content)
+        os.replace(partial, target)  # Readers and an interrupted run never see half a file.
+        return relative
+
+
+def _storable(content: bytes, info: ImageInfo) -> tuple[bytes, str]:
+    """Bytes and extension to store: GIFs become their first frame as PNG.
+
+    torchvision's ImageFolder does not list ``.gif`` files, so a kept GIF would silently vanish
+    from training; the recorded sha256 stays that of the downloaded source bytes.
+    """
+    if info.format != "GIF":
+        return content, info.extension
+    with Image.open(io.BytesIO(content)) as image:
+        image.seek(0)
+        buffer = io.BytesIO()
+        image.convert("RGBA" if "transparency" in image.info else "RGB").save(buffer, "PNG")
+    return buffer.getvalue(), ".png"

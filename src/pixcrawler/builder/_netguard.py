@@ -1,0 +1,67 @@
+"""Refuse private, loopback and link-local targets (SSRF guard) unless explicitly allowed."""
+
+import asyncio
+import ipaddress
+import socket
+from urllib.parse import urlsplit
+
+from pixcrawler.builder._exceptions import BadRequestError, NetworkError, PolicyError
+
+_ALLOWED_SCHEMES = frozenset({"http", "https"})
+
+
+def is_public_address(address: str) -> bool:
+    """True when ``address`` is a globally routable unicast IP (not 10/8, 127/8, 169.254/16, ...)."""
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return ip.is_global and not ip.is_multicast
+
+
+def split_host(url: str) -> tuple[str, int]:
+    """Return ``(host, port)`` of an http(s) URL or raise :class:`BadRequestError`."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as exc:
+        raise BadRequestError(f"bad url ({exc})", url=url) from exc
+    if parts.scheme not in _ALLOWED_SCHEMES or not parts.hostname:
+        raise BadRequestError("bad url (not http/https)", url=url)
+    return parts.hostname, port or (443 if parts.scheme == "https" else 80)
+
+
+class NetworkGuard:
+    """Resolves each host once and refuses it when any of its addresses is not public.
+
+    Checking every address (not just the first) stops a name that resolves to both a public and
+    a private address. The small window between our lookup and httpx's own (DNS rebinding) is a
+    known limit; run workers behind an egress firewall when that matters.
+    """
+
+    def __init__(self, *, allow_private: bool) -> None:
+        self.allow_private = allow_private
+        self._verdicts: dict[str, str | None] = {}
+
+    async def check(self, url: str) -> None:
+        """Raise :class:`PolicyError` if ``url`` targets a non-public address."""
+        host, port = split_host(url)
+        if self.allow_private:
+            return
+        if host not in self._verdicts:
+            self._verdicts[host] = await self._refusal(host, port)
+        refusal = self._verdicts[host]
+        if refusal is not None:
+            raise PolicyError(refusal, url=url)
+
+    async def _refusal(self, host: str, port: int) -> str | None:
+        try:
+            infos = await asyncio.get_running_loop().getaddrinfo(
+                host, port, type=socket.SOCK_STREAM
+            )
+        except OSError as exc:
+            raise NetworkError(f"dns failure ({exc.strerror or exc})") from exc
+        for info in infos:
+            address = str(info[4][0])
+            if not is_public_address(address):
+                return f"private network address refused ({address})"
+        return None

@@ -81,7 +81,6 @@ def img2dataset_invocation(urls: Path, out_dir: Path, n: int, limits: Concurrenc
         "retries": 0,
         "enable_wandb": False,
         "disallowed_header_directives": [],
-        "incremental_mode": "overwrite",
     }
     python = str(IMG2DATASET_VENV / "bin" / "python")
     # Both variables stop start-up calls to the internet (update check, telemetry).

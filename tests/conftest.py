@@ -10,11 +10,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from pixcrawler.config import get_settings
 from support.images import ImageSet
 from support.server import FixtureServer
 from support.services import require_service
-
-from pixcrawler.config import get_settings
 
 _SERVICE_FIXTURES = frozenset({"postgres_url", "redis_url", "rabbitmq_url"})
 

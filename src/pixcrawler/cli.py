@@ -75,9 +75,12 @@ def _candidates(
 def _check_sources(sources: list[Path]) -> int | None:
     totals = []
     for source in sources:
-        if not source.is_file():
+        if not source.exists():
             fail(f"cannot read source {source}: no such file")
-        totals.append(count_candidates(source))
+        try:
+            totals.append(count_candidates(source))
+        except SourceError as exc:
+            fail(str(exc))
     return None if None in totals else sum(t for t in totals if t is not None)
 
 

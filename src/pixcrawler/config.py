@@ -1,4 +1,4 @@
-"""Every PixCrawler default in one place: a pydantic-settings ``Settings`` read from ``PIXCRAWLER_*``."""
+"""Every PixCrawler default in one place: ``Settings`` read from ``PIXCRAWLER_*`` variables."""
 
 from functools import lru_cache
 from pathlib import Path

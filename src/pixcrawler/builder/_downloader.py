@@ -79,6 +79,7 @@ class Downloader:
         """Download ``url`` with up to 3 attempts for transient errors, one for permanent ones."""
         attempts = 0
         try:
+            await self._guard.check(url)  # A refused URL costs no request and no attempt.
             async for attempt in network_retrying():
                 with attempt:
                     attempts += 1

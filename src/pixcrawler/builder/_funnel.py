@@ -14,6 +14,13 @@ FROM candidates GROUP BY label ORDER BY label
 """
 
 
+# Duplicates name the image they repeat; grouped, they read "exact duplicate (cross-class)".
+_REASON_GROUP = """CASE WHEN status = 'duplicate'
+    THEN substr(reason, 1, instr(reason, ' of ') - 1)
+         || CASE WHEN cross_class THEN ' (cross-class)' ELSE '' END
+    ELSE reason END"""
+
+
 @dataclass(frozen=True, slots=True)
 class Funnel:
     """How one class's candidates thinned out: each stage counts what passed it."""
@@ -28,13 +35,15 @@ class Funnel:
 
 def funnel_by_class(conn: sqlite3.Connection) -> list[Funnel]:
     """One :class:`Funnel` per class label, sorted by label."""
-    return [Funnel(str(row[0]), *(int(v or 0) for v in row[1:])) for row in conn.execute(_FUNNEL_QUERY)]
+    return [
+        Funnel(str(row[0]), *(int(v or 0) for v in row[1:])) for row in conn.execute(_FUNNEL_QUERY)
+    ]
 
 
 def top_reasons(conn: sqlite3.Connection, limit: int = 10) -> list[tuple[str, str, int]]:
     """The most frequent ``(status, reason, count)`` among candidates that were not kept."""
     query = (
-        "SELECT status, reason, COUNT(*) FROM candidates WHERE status != 'kept' "
-        "GROUP BY status, reason ORDER BY COUNT(*) DESC, reason LIMIT ?"
+        f"SELECT status, {_REASON_GROUP} AS why, COUNT(*) FROM candidates WHERE status != 'kept' "
+        "GROUP BY status, why ORDER BY COUNT(*) DESC, why LIMIT ?"
     )
     return [(str(s), str(r), int(n)) for s, r, n in conn.execute(query, (limit,))]

@@ -20,7 +20,7 @@ from PIL import Image
 
 from pixcrawler.builder import _state
 from pixcrawler.builder._exports import export_dataset
-from pixcrawler.builder.slug import slugify
+from pixcrawler.builder.slug import unique_slugs
 from pixcrawler.records import Candidate, Download, ImageInfo, Outcome, Status
 from pixcrawler.utility.logging_config import get_logger
 from pixcrawler.validator.dedup import DedupIndex
@@ -49,31 +49,34 @@ class DatasetWriter:
         self.root = root
         self.conn.execute(_CLASSES_SCHEMA)
         self.index = DedupIndex(self.conn, phash_threshold)
-        self._slugs: dict[str, str] = dict(self.conn.execute("SELECT label, slug FROM classes"))
+        self._slugs: dict[str, str] = dict(
+            self.conn.execute("SELECT label, slug FROM classes ORDER BY rowid")
+        )
         self._finished = _state.finished_keys(self.conn)
         self.kept = Counter(_state.kept_counts(self.conn))
-        self._seq = _state.next_seq(self.conn)
+        self._first_new_seq = _state.next_seq(self.conn)
         self._pending = 0
 
     def is_finished(self, candidate: Candidate) -> bool:
         """Whether an earlier run already settled this candidate for good."""
         return (candidate.url, candidate.label) in self._finished
 
-    def store(self, candidate: Candidate, download: Download, info: ImageInfo) -> Outcome:
+    def store(
+        self, candidate: Candidate, download: Download, info: ImageInfo, *, order: int
+    ) -> Outcome:
         """Keep the image unless it duplicates one already kept; record the outcome."""
         match = self.index.find(download.sha256, info.phash)
         if match is not None:
-            where = f" in class '{match.label}'" if match.label != candidate.label else ""
             outcome = Outcome(
                 candidate,
                 Status.DUPLICATE,
-                f"{match.kind} duplicate of {match.file_name}{where}",
+                f"{match.kind} duplicate of {match.file_name}",
                 attempts=download.attempts,
                 sha256=download.sha256,
                 info=info,
                 duplicate_of=match,
             )
-            self.record(outcome)
+            self.record(outcome, order=order)
             return outcome
         file_name = self._write_image(candidate.label, download, info)
         self.index.add(download.sha256, info.phash, candidate.label, file_name)
@@ -87,13 +90,17 @@ class DatasetWriter:
             info=info,
         )
         self.kept[candidate.label] += 1
-        self.record(outcome)
+        self.record(outcome, order=order)
         return outcome
 
-    def record(self, outcome: Outcome, *, retryable: bool = False) -> None:
-        """Persist one manifest row; retryable rows are tried again by the next run."""
-        _state.upsert(self.conn, _state.outcome_row(outcome, retryable=retryable, seq=self._seq))
-        self._seq += 1
+    def record(self, outcome: Outcome, *, order: int, retryable: bool = False) -> None:
+        """Persist one manifest row; retryable rows are tried again by the next run.
+
+        ``order`` is the candidate's position in this run's input: exports list candidates in
+        input order, and a row first seen in an earlier run keeps its earlier place.
+        """
+        seq = self._first_new_seq + order
+        _state.upsert(self.conn, _state.outcome_row(outcome, retryable=retryable, seq=seq))
         self._pending += 1
         if self._pending >= _COMMIT_EVERY:
             self.commit()
@@ -116,10 +123,8 @@ class DatasetWriter:
     def slug_for(self, label: str) -> str:
         """The class folder of ``label``: a safe slug, stable across runs, unique per label."""
         if label not in self._slugs:
-            taken = set(self._slugs.values())
-            slug = slugify(label)
-            if slug in taken:
-                slug = slugify(f"{label} {len(taken)}")
+            # Slugs are assigned first-come in insertion order, the order ``unique_slugs`` follows.
+            slug = unique_slugs([*self._slugs, label])[label]
             self.conn.execute("INSERT INTO classes (label, slug) VALUES (?, ?)", (label, slug))
             self._slugs[label] = slug
         return self._slugs[label]

@@ -11,7 +11,7 @@ _ALLOWED_SCHEMES = frozenset({"http", "https"})
 
 
 def is_public_address(address: str) -> bool:
-    """True when ``address`` is a globally routable unicast IP (not 10/8, 127/8, 169.254/16, ...)."""
+    """True when ``address`` is a globally routable unicast IP (not 10/8, 127/8, 169.254/16)."""
     ip = ipaddress.ip_address(address.split("%", 1)[0])
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
         ip = ip.ipv4_mapped

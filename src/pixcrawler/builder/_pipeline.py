@@ -62,7 +62,9 @@ class _Quota:
         limit = self.limit
         async with self._changed:
             await self._changed.wait_for(
-                lambda: self.kept[label] >= limit or self.kept[label] + self.in_flight[label] < limit
+                lambda: (
+                    self.kept[label] >= limit or self.kept[label] + self.in_flight[label] < limit
+                )
             )
             if self.kept[label] >= limit:
                 return False
@@ -88,15 +90,15 @@ class Pipeline:
         self.rules, self.quota, self.observer = rules, quota, observer
 
     async def run(self, candidates: Iterable[Candidate], concurrency: int) -> None:
-        queue: asyncio.Queue[Candidate | None] = asyncio.Queue(maxsize=concurrency * 2)
+        queue: asyncio.Queue[tuple[int, Candidate] | None] = asyncio.Queue(concurrency * 2)
         workers = [asyncio.create_task(self._worker(queue)) for _ in range(concurrency)]
         try:
-            for candidate in candidates:
+            for order, candidate in enumerate(candidates):
                 if self.writer.is_finished(candidate):
                     if self.observer:
                         self.observer.on_resumed(candidate)
                     continue
-                await queue.put(candidate)
+                await queue.put((order, candidate))
             for _ in workers:
                 await queue.put(None)
             await asyncio.gather(*workers)
@@ -105,41 +107,45 @@ class Pipeline:
                 worker.cancel()
             await asyncio.gather(*workers, return_exceptions=True)
 
-    async def _worker(self, queue: asyncio.Queue[Candidate | None]) -> None:
-        while (candidate := await queue.get()) is not None:
-            outcome = await self._process(candidate)
+    async def _worker(self, queue: asyncio.Queue[tuple[int, Candidate] | None]) -> None:
+        while (item := await queue.get()) is not None:
+            outcome = await self._process(*item)
             if self.observer:
                 self.observer.on_outcome(outcome)
 
-    async def _process(self, candidate: Candidate) -> Outcome:
+    async def _process(self, order: int, candidate: Candidate) -> Outcome:
         if not await self.quota.reserve(candidate.label):
             outcome = Outcome(candidate, Status.FILTERED, QUOTA_REASON)
-            self.writer.record(outcome, retryable=True)
+            self.writer.record(outcome, order=order, retryable=True)
             return outcome
         try:
-            return await self._attempt(candidate)
+            return await self._attempt(order, candidate)
         except Exception as exc:  # A bug must cost one row, not the whole build.
             logger.bind(url=candidate.url, error_type=type(exc).__name__).exception(
                 "unexpected error"
             )
             outcome = Outcome(candidate, Status.DOWNLOAD_FAILED, f"internal error: {exc}")
-            self.writer.record(outcome, retryable=True)
+            self.writer.record(outcome, order=order, retryable=True)
             return outcome
         finally:
             await self.quota.release(candidate.label)
 
-    async def _attempt(self, candidate: Candidate) -> Outcome:
+    async def _attempt(self, order: int, candidate: Candidate) -> Outcome:
         log = logger.bind(operation="image_download", url=candidate.url, label=candidate.label)
         try:
             download = await self.downloader.fetch(candidate.url)
         except PixCrawlerError as error:
             log.bind(error_type=type(error).__name__, attempts=error.attempts).debug(error.reason)
             outcome = Outcome(candidate, _status_of(error), error.reason, attempts=error.attempts)
-            self.writer.record(outcome, retryable=isinstance(error, TransientError))
+            self.writer.record(
+                outcome, order=order, retryable=isinstance(error, TransientError)
+            )
             return outcome
-        return await self._validate_and_store(candidate, download)
+        return await self._validate_and_store(order, candidate, download)
 
-    async def _validate_and_store(self, candidate: Candidate, download: Download) -> Outcome:
+    async def _validate_and_store(
+        self, order: int, candidate: Candidate, download: Download
+    ) -> Outcome:
         loop = asyncio.get_running_loop()
         try:
             info = await loop.run_in_executor(
@@ -150,9 +156,9 @@ class Pipeline:
                 candidate, Status.INVALID, error.reason,
                 attempts=download.attempts, sha256=download.sha256,
             )  # fmt: skip
-            self.writer.record(outcome)
+            self.writer.record(outcome, order=order)
             return outcome
-        return self.writer.store(candidate, download, info)
+        return self.writer.store(candidate, download, info, order=order)
 
 
 def _status_of(error: PixCrawlerError) -> Status:

@@ -1,4 +1,4 @@
-"""The dataset's durable state: one SQLite file beside the images, the source of truth for resume."""
+"""The dataset's durable state: one SQLite file beside the images, the truth for resume."""
 
 import sqlite3
 from collections.abc import Iterator
@@ -89,7 +89,8 @@ def next_seq(conn: sqlite3.Connection) -> int:
 
 def iter_rows(conn: sqlite3.Connection, status: Status | None = None) -> Iterator[dict[str, Any]]:
     """Every candidate row as a dict, in first-seen order, optionally of one status."""
-    query, args = f"SELECT {', '.join(COLUMNS)} FROM candidates", ()
+    query = f"SELECT {', '.join(COLUMNS)} FROM candidates"
+    args: tuple[str, ...] = ()
     if status is not None:
         query, args = query + " WHERE status = ?", (str(status),)
     for values in conn.execute(query + " ORDER BY seq", args):

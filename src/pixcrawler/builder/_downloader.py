@@ -11,6 +11,7 @@ from urllib.parse import urljoin
 import httpx
 
 from pixcrawler.builder._exceptions import (
+    BadRequestError,
     PixCrawlerError,
     PolicyError,
     TimeoutException,
@@ -101,8 +102,11 @@ class Downloader:
                 raise classify_network_error(exc, url=url) from exc
 
     async def _follow(self, url: str) -> _Body:
-        current = url
+        current, seen = url, set()
         for _ in range(self.settings.max_redirects + 1):
+            if current in seen:
+                raise BadRequestError("redirect loop", url=url)
+            seen.add(current)
             await self._guard.check(current)
             request = self._client.build_request("GET", current)
             response = await self._client.send(request, stream=True)

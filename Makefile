@@ -3,8 +3,12 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# torchvision (several GB) only proves datasets load in ImageFolder; it gets its own virtualenv,
+# kept in the user's cache so clones and CI runs on one machine share it.
+TORCHVISION_VENV ?= $(HOME)/.cache/pixcrawler/venv-torchvision-0.29.1
+TORCHVISION_STAMP := $(TORCHVISION_VENV)/.installed
 
-.PHONY: build test lint venv clean
+.PHONY: build test lint venv torchvision-venv clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -12,7 +16,14 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+$(TORCHVISION_STAMP):
+	$(PYTHON) -m venv $(TORCHVISION_VENV)
+	$(TORCHVISION_VENV)/bin/pip install --quiet torch==2.14.1 torchvision==0.29.1
+	touch $(TORCHVISION_STAMP)
+
 venv: $(STAMP)
+
+torchvision-venv: $(TORCHVISION_STAMP)
 
 # Example: make build ARGS="--source urls.txt --out datasets/demo"
 build: $(STAMP)
@@ -23,8 +34,8 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/mypy
 
-test: lint
-	$(BIN)/pytest
+test: lint $(TORCHVISION_STAMP)
+	PIXCRAWLER_TORCHVISION_PYTHON=$(TORCHVISION_VENV)/bin/python $(BIN)/pytest
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

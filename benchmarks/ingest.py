@@ -5,10 +5,11 @@ The last line printed is ``ratio: X.XX``, PixCrawler's images/s over img2dataset
 """
 
 import argparse
+import os
 import shutil
 import sys
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from _loopback import LoopbackServer, serve_in_subprocess
@@ -17,7 +18,6 @@ from _peers import (
     PIXCRAWLER_BIN,
     WORK_DIR,
     Concurrency,
-    Invocation,
     count_images,
     default_processes,
     ensure_img2dataset,
@@ -28,6 +28,9 @@ from _peers import (
 )
 
 TOOLS = ("img2dataset", "pixcrawler")
+
+
+WARMUP_IMAGES = 10
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,12 @@ class Run:
     def images_per_second(self) -> float:
         return self.images / self.cost.seconds if self.cost.seconds > 0 else 0.0
 
+    def net_images_per_second(self, warmup: "Run | None") -> float | None:
+        """Throughput once started: this run less a tiny run's time and images."""
+        if warmup is None or self.cost.seconds <= warmup.cost.seconds:
+            return None
+        return (self.images - warmup.images) / (self.cost.seconds - warmup.cost.seconds)
+
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -59,6 +68,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--repeat", type=int, default=1, help="runs per tool; the best counts")
     parser.add_argument("--keep", action="store_true", help="keep the output directories")
+    parser.add_argument(
+        "--no-warmup",
+        dest="warmup",
+        action="store_false",
+        help=f"skip the untimed {WARMUP_IMAGES}-image run of each tool (it warms the page cache"
+        " and measures start-up cost)",
+    )
     parser.add_argument("--tools", default=",".join(TOOLS), help="comma-separated subset to run")
     parser.add_argument("--pixcrawler-bin", type=Path, default=PIXCRAWLER_BIN)
     parser.add_argument(
@@ -75,27 +91,34 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
-def invocation_for(
-    tool: str, args: argparse.Namespace, urls: Path, out_dir: Path, limits: Concurrency
-) -> Invocation:
-    if tool == "img2dataset":
-        return img2dataset_invocation(urls, out_dir, args.n, limits)
-    return pixcrawler_invocation(urls, out_dir, limits, args.pixcrawler_bin)
+@dataclass(frozen=True)
+class Session:
+    """Everything the runs of one benchmark share."""
 
+    args: argparse.Namespace
+    limits: Concurrency
+    server: LoopbackServer
+    scratch: Path
 
-def run_once(invocation: Invocation, server: LoopbackServer, log: Path) -> Run:
-    """Time one run and count what it wrote."""
-    before = server.stats()
-    cost = run_measured(invocation.command, invocation.env, log)
-    after = server.stats()
-    images = count_images(invocation.out_dir)
-    if invocation.tool == "pixcrawler":
-        kept = manifest_kept(invocation.out_dir)
+    def run(self, tool: str, urls: Path, name: str, n: int) -> Run:
+        """Time one run of ``tool`` over ``urls`` (``n`` of them) and count what it wrote."""
+        out_dir = self.scratch / name
+        if tool == "img2dataset":
+            invocation = img2dataset_invocation(urls, out_dir, n, self.limits)
+        else:
+            invocation = pixcrawler_invocation(urls, out_dir, self.limits, self.args.pixcrawler_bin)
+        before = self.server.stats()
+        cost = run_measured(invocation.command, invocation.env, self.scratch / f"{name}.log")
+        # The /__stats request that `before` made is counted by the server; it is not the tool's.
+        requests = self.server.stats()["requests"] - before["requests"] - 1
+        images = count_images(out_dir)
+        kept = manifest_kept(out_dir) if tool == "pixcrawler" else None
         if kept is not None and kept != images:
-            print(f"  note: pixcrawler manifest says {kept} kept, {images} image files on disk")
-    # The /__stats request that `after` made is not the tool's.
-    requests = after["requests"] - before["requests"] - 1
-    return Run(invocation.tool, images, requests, cost, log)
+            print(f"  note: pixcrawler's manifest says {kept} kept; {images} image files on disk")
+        if not self.args.keep:
+            shutil.rmtree(out_dir, ignore_errors=True)
+            shutil.rmtree(out_dir.parent / f"{out_dir.name}-data", ignore_errors=True)
+        return Run(tool, images, requests, cost, self.scratch / f"{name}.log")
 
 
 def check(run: Run, n: int, min_fraction: float) -> str | None:
@@ -107,18 +130,73 @@ def check(run: Run, n: int, min_fraction: float) -> str | None:
     return None
 
 
-def print_table(best: dict[str, Run], limits: Concurrency) -> None:
+def write_urls(path: Path, urls: list[str]) -> Path:
+    path.write_text("\n".join(urls) + "\n", encoding="utf-8")
+    return path
+
+
+@dataclass
+class Results:
+    """The fastest good full and tiny run of each tool, and what went wrong."""
+
+    best: dict[str, Run] = field(default_factory=dict)
+    startup: dict[str, Run] = field(default_factory=dict)
+    failures: list[str] = field(default_factory=list)
+
+    def record(self, run: Run, name: str, n: int, min_fraction: float) -> None:
+        problem = check(run, n, min_fraction)
+        kept = self.best if n > WARMUP_IMAGES else self.startup
+        if problem:
+            self.failures.append(f"{run.tool} {name} {problem}")
+        elif run.tool not in kept or run.cost.seconds < kept[run.tool].cost.seconds:
+            kept[run.tool] = run
+
+
+def measure(session: Session) -> Results:
+    """An untimed warm-up, then ``--repeat`` interleaved rounds of a tiny and a full run each.
+
+    The warm-up fills the page cache with each tool's code; the tiny runs measure start-up
+    cost, so that throughput once started can be told apart from the fixed cost of starting.
+    """
+    args, results = session.args, Results()
+    tiny = write_urls(session.scratch / "tiny.txt", session.server.image_urls(WARMUP_IMAGES))
+    full = write_urls(session.scratch / "urls.txt", session.server.image_urls(args.n))
+    if args.warmup:
+        for tool in args.tools:
+            run = session.run(tool, tiny, f"{tool}-warmup", WARMUP_IMAGES)
+            results.record(run, "warm-up", WARMUP_IMAGES, 1.0)
+            results.startup.pop(tool, None)
+    for attempt in range(1, args.repeat + 1):
+        for tool in args.tools:
+            run = session.run(tool, tiny, f"{tool}-tiny-{attempt}", WARMUP_IMAGES)
+            results.record(run, f"tiny run {attempt}", WARMUP_IMAGES, 1.0)
+            run = session.run(tool, full, f"{tool}-{attempt}", args.n)
+            print(
+                f"  {tool} run {attempt}: {run.images} images in {run.cost.seconds:.2f} s "
+                f"({run.images_per_second:.1f}/s); {WARMUP_IMAGES} images took "
+                f"{results.startup[tool].cost.seconds if tool in results.startup else 0:.2f} s"
+            )
+            results.record(run, f"run {attempt}", args.n, args.min_fraction)
+    return results
+
+
+def print_table(results: Results, limits: Concurrency) -> None:
     print()
-    print(f"concurrency {limits.total} in total (img2dataset: {limits.processes} processes")
-    print(f"x {limits.threads_per_process} threads; pixcrawler: max/per-host {limits.total})")
-    header = ("tool", "images", "seconds", "images/s", "cpu s", "max RSS MB", "tree RSS MB", "reqs")
-    print("{:<12} {:>7} {:>8} {:>9} {:>7} {:>11} {:>12} {:>6}".format(*header))
-    for run in best.values():
-        cost = run.cost
+    print(
+        f"concurrency {limits.total} in total (img2dataset: {limits.processes} processes x "
+        f"{limits.threads_per_process} threads; pixcrawler: max and per-host {limits.total})"
+    )
+    header = ("tool", "images", "seconds", "images/s", "start s", "net img/s", "cpu s")
+    header += ("max RSS MB", "tree RSS MB", "requests")
+    print("{:<12} {:>6} {:>7} {:>8} {:>7} {:>9} {:>6} {:>10} {:>11} {:>8}".format(*header))
+    for run in results.best.values():
+        cost, warmup = run.cost, results.startup.get(run.tool)
+        net = run.net_images_per_second(warmup)
+        start = f"{warmup.cost.seconds:.2f}" if warmup else "-"
         print(
-            f"{run.tool:<12} {run.images:>7} {cost.seconds:>8.2f} {run.images_per_second:>9.1f} "
-            f"{cost.cpu_seconds:>7.2f} {cost.max_rss_mb:>11.0f} {cost.peak_tree_rss_mb:>12.0f} "
-            f"{run.requests:>6}"
+            f"{run.tool:<12} {run.images:>6} {cost.seconds:>7.2f} {run.images_per_second:>8.1f} "
+            f"{start:>7} {f'{net:.1f}' if net else '-':>9} {cost.cpu_seconds:>6.1f} "
+            f"{cost.max_rss_mb:>10.0f} {cost.peak_tree_rss_mb:>11.0f} {run.requests:>8}"
         )
 
 
@@ -130,42 +208,24 @@ def main(argv: list[str] | None = None) -> int:
     if "pixcrawler" in args.tools and not pixcrawler_ready(args.pixcrawler_bin):
         print(f"error: `{args.pixcrawler_bin} build --help` does not work", file=sys.stderr)
         return 1
+    load, cores = os.getloadavg()[0], default_processes()
+    if load > cores / 2:
+        print(f"note: load average {load:.1f} on {cores} cores; expect noisy timings")
     WORK_DIR.mkdir(parents=True, exist_ok=True)
     scratch = Path(tempfile.mkdtemp(prefix="ingest-", dir=WORK_DIR))
-    best: dict[str, Run] = {}
-    failures: list[str] = []
-    print(f"generating and serving {args.n} images ...")
+    print(f"generating and serving {args.n} images; output under {scratch}")
     with serve_in_subprocess(args.n) as server:
-        urls = scratch / "urls.txt"
-        urls.write_text("\n".join(server.image_urls(args.n)) + "\n", encoding="utf-8")
-        print(f"serving at {server.base_url}; output under {scratch}")
-        for attempt in range(1, args.repeat + 1):
-            for tool in args.tools:
-                out_dir = scratch / f"{tool}-{attempt}"
-                invocation = invocation_for(tool, args, urls, out_dir, limits)
-                run = run_once(invocation, server, scratch / f"{tool}-{attempt}.log")
-                print(
-                    f"  {tool} run {attempt}: {run.images} images in {run.cost.seconds:.2f} s "
-                    f"({run.images_per_second:.1f}/s)"
-                )
-                problem = check(run, args.n, args.min_fraction)
-                if problem:
-                    failures.append(f"{tool} run {attempt} {problem}")
-                elif tool not in best or run.cost.seconds < best[tool].cost.seconds:
-                    best[tool] = run
-                if not args.keep:
-                    shutil.rmtree(out_dir, ignore_errors=True)
-                    shutil.rmtree(out_dir.parent / f"{out_dir.name}-data", ignore_errors=True)
-    print_table(best, limits)
-    for failure in failures:
+        results = measure(Session(args, limits, server, scratch))
+    print_table(results, limits)
+    for failure in results.failures:
         print(f"FAILED: {failure}", file=sys.stderr)
-    if failures:
+    if results.failures:
         return 1
     if not args.keep:
         shutil.rmtree(scratch, ignore_errors=True)
-    if len(best) == len(TOOLS):
-        ratio = best["pixcrawler"].images_per_second / best["img2dataset"].images_per_second
-        print(f"ratio: {ratio:.2f}")
+    if len(results.best) == len(TOOLS):
+        pixcrawler, img2dataset = results.best["pixcrawler"], results.best["img2dataset"]
+        print(f"ratio: {pixcrawler.images_per_second / img2dataset.images_per_second:.2f}")
     return 0
 
 

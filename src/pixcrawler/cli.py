@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, NoReturn
 
+import pydantic
 import typer
 from rich.console import Console
 
@@ -45,7 +46,10 @@ def main_options(
     log_format: Annotated[str, typer.Option(help="console or json.")] = "",
 ) -> None:
     """Configure logging once for every command."""
-    settings = get_settings()
+    try:
+        settings = get_settings()
+    except pydantic.ValidationError as exc:
+        fail(_settings_error(exc))
     level = (log_level or settings.log_level).upper()
     if level not in {"TRACE", "DEBUG", "INFO", "SUCCESS", "WARNING", "ERROR", "CRITICAL"}:
         fail(f"unknown log level {log_level!r}")
@@ -55,11 +59,18 @@ def main_options(
     configure_logging(level=level, fmt=fmt, development=settings.environment == "development")
 
 
+def _settings_error(exc: pydantic.ValidationError) -> str:
+    first = exc.errors()[0]
+    name = "PIXCRAWLER_" + "_".join(str(part) for part in first["loc"]).upper()
+    return f"invalid setting {name}: {first['msg']}"
+
+
 def _label_formats(value: str) -> tuple[str, ...]:
     formats = tuple(f.strip().lower() for f in value.split(",") if f.strip())
     unknown = [f for f in formats if f not in LABEL_FORMATS]
     if unknown or not formats:
-        fail(f"unknown label format {', '.join(unknown) or value!r}; use {','.join(LABEL_FORMATS)}")
+        named = ", ".join(unknown) or repr(value)
+        fail(f"unknown label format {named}; use {','.join(LABEL_FORMATS)}")
     return formats
 
 

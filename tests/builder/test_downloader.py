@@ -6,13 +6,13 @@ import io
 
 import pytest
 from loguru import logger
-from support.server import FixtureServer
 
 from pixcrawler.builder import _exceptions as errors
 from pixcrawler.builder._downloader import Downloader
 from pixcrawler.config import Settings
 from pixcrawler.records import Download
 from pixcrawler.utility.logging_config import configure_logging
+from support.server import FixtureServer
 
 
 def _settings(**overrides: object) -> Settings:

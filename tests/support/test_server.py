@@ -3,6 +3,7 @@
 import http.client
 import io
 import itertools
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -287,22 +288,20 @@ def test_client_hanging_up_mid_body_is_silent(server, capfd):
 
 
 def test_stop_wakes_delayed_and_idle_handlers(images):
-    threads_before = set(threading.enumerate())
     fixture = FixtureServer().start()
     fixture.add_sequence("/slow", [Response(body=images.jpegs[0], delay=30.0)])
-    idle = http.client.HTTPConnection("127.0.0.1", int(fixture.base_url.rsplit(":", 1)[1]))
-    idle.connect()
+    idle = socket.create_connection(("127.0.0.1", int(fixture.base_url.rsplit(":", 1)[1])))
     waiting = threading.Thread(target=_get_ignoring_errors, args=(fixture.url("/slow"),))
     waiting.start()
     time.sleep(0.2)
     started = time.monotonic()
 
-    fixture.stop()
+    fixture.stop()  # returns only once every handler thread has finished
 
     assert time.monotonic() - started < 2.0
     waiting.join()
-    idle.close()
-    assert set(threading.enumerate()) <= threads_before
+    with idle:
+        assert idle.recv(1) == b""  # the idle keep-alive connection was closed
 
 
 def _get_ignoring_errors(url: str) -> None:

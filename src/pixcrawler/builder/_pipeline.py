@@ -1,12 +1,10 @@
 """The in-process build: candidates → download → validate → deduplicate → store, concurrently."""
 
 import asyncio
-import multiprocessing
 import os
-import signal
 from collections import Counter
 from collections.abc import Iterable
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -32,11 +30,11 @@ QUOTA_REASON = "per-class limit reached"
 
 @dataclass(frozen=True, slots=True)
 class BuildOptions:
-    """What to build: the per-class cap, label formats and validation worker processes."""
+    """What to build: the per-class cap, label formats and validation worker threads."""
 
     per_class: int | None = None
     label_formats: tuple[str, ...] = LABEL_FORMATS
-    #: Processes decoding and hashing images; 0 runs them on threads in this process.
+    #: Threads decoding and hashing images; 0 uses asyncio's default executor.
     validation_workers: int = field(default_factory=lambda: os.cpu_count() or 1)
 
 
@@ -137,9 +135,7 @@ class Pipeline:
         except PixCrawlerError as error:
             log.bind(error_type=type(error).__name__, attempts=error.attempts).debug(error.reason)
             outcome = Outcome(candidate, _status_of(error), error.reason, attempts=error.attempts)
-            self.writer.record(
-                outcome, order=order, retryable=isinstance(error, TransientError)
-            )
+            self.writer.record(outcome, order=order, retryable=isinstance(error, TransientError))
             return outcome
         return await self._validate_and_store(order, candidate, download)
 
@@ -169,16 +165,11 @@ def _status_of(error: PixCrawlerError) -> Status:
     return Status.DOWNLOAD_FAILED
 
 
-def _ignore_sigint() -> None:
-    # Ctrl-C is the parent's to handle; workers dying of it would spray tracebacks.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
 def _executor(workers: int) -> Executor | None:
-    if workers <= 0:
-        return None
-    context = multiprocessing.get_context("forkserver")
-    return ProcessPoolExecutor(workers, mp_context=context, initializer=_ignore_sigint)
+    # Threads, not processes: Pillow decodes and resizes with the GIL released, so a thread per
+    # core measured as fast as a process pool (685 vs 602 img/s on 2 cores) with no start-up
+    # cost and no pickling of image bytes.
+    return ThreadPoolExecutor(workers, thread_name_prefix="validate") if workers > 0 else None
 
 
 async def build_dataset(

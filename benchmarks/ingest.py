@@ -30,7 +30,7 @@ from _peers import (
 TOOLS = ("img2dataset", "pixcrawler")
 
 
-WARMUP_IMAGES = 10
+TINY_IMAGES = 10
 
 
 @dataclass(frozen=True)
@@ -47,11 +47,11 @@ class Run:
     def images_per_second(self) -> float:
         return self.images / self.cost.seconds if self.cost.seconds > 0 else 0.0
 
-    def net_images_per_second(self, warmup: "Run | None") -> float | None:
+    def net_images_per_second(self, tiny: "Run | None") -> float | None:
         """Throughput once started: this run less a tiny run's time and images."""
-        if warmup is None or self.cost.seconds <= warmup.cost.seconds:
+        if tiny is None or self.cost.seconds <= tiny.cost.seconds:
             return None
-        return (self.images - warmup.images) / (self.cost.seconds - warmup.cost.seconds)
+        return (self.images - tiny.images) / (self.cost.seconds - tiny.cost.seconds)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -72,8 +72,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--no-warmup",
         dest="warmup",
         action="store_false",
-        help=f"skip the untimed {WARMUP_IMAGES}-image run of each tool (it warms the page cache"
-        " and measures start-up cost)",
+        help=f"skip the untimed first {TINY_IMAGES}-image run of each tool (it fills the page cache)",
     )
     parser.add_argument("--tools", default=",".join(TOOLS), help="comma-separated subset to run")
     parser.add_argument("--pixcrawler-bin", type=Path, default=PIXCRAWLER_BIN)
@@ -88,6 +87,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     unknown = set(args.tools) - set(TOOLS)
     if unknown:
         parser.error(f"unknown tools: {sorted(unknown)}; choose from {TOOLS}")
+    if args.n <= TINY_IMAGES or args.repeat < 1 or args.concurrency < 1:
+        parser.error(f"need --n > {TINY_IMAGES}, --repeat >= 1 and --concurrency >= 1")
     return args
 
 
@@ -143,9 +144,9 @@ class Results:
     startup: dict[str, Run] = field(default_factory=dict)
     failures: list[str] = field(default_factory=list)
 
-    def record(self, run: Run, name: str, n: int, min_fraction: float) -> None:
+    def record(self, run: Run, name: str, n: int, min_fraction: float, *, tiny: bool) -> None:
         problem = check(run, n, min_fraction)
-        kept = self.best if n > WARMUP_IMAGES else self.startup
+        kept = self.startup if tiny else self.best
         if problem:
             self.failures.append(f"{run.tool} {name} {problem}")
         elif run.tool not in kept or run.cost.seconds < kept[run.tool].cost.seconds:
@@ -159,24 +160,23 @@ def measure(session: Session) -> Results:
     cost, so that throughput once started can be told apart from the fixed cost of starting.
     """
     args, results = session.args, Results()
-    tiny = write_urls(session.scratch / "tiny.txt", session.server.image_urls(WARMUP_IMAGES))
+    tiny = write_urls(session.scratch / "tiny.txt", session.server.image_urls(TINY_IMAGES))
     full = write_urls(session.scratch / "urls.txt", session.server.image_urls(args.n))
     if args.warmup:
         for tool in args.tools:
-            run = session.run(tool, tiny, f"{tool}-warmup", WARMUP_IMAGES)
-            results.record(run, "warm-up", WARMUP_IMAGES, 1.0)
-            results.startup.pop(tool, None)
+            run = session.run(tool, tiny, f"{tool}-warmup", TINY_IMAGES)
+            if problem := check(run, TINY_IMAGES, 1.0):
+                results.failures.append(f"{tool} warm-up {problem}")
     for attempt in range(1, args.repeat + 1):
         for tool in args.tools:
-            run = session.run(tool, tiny, f"{tool}-tiny-{attempt}", WARMUP_IMAGES)
-            results.record(run, f"tiny run {attempt}", WARMUP_IMAGES, 1.0)
+            small = session.run(tool, tiny, f"{tool}-tiny-{attempt}", TINY_IMAGES)
+            results.record(small, f"tiny run {attempt}", TINY_IMAGES, 1.0, tiny=True)
             run = session.run(tool, full, f"{tool}-{attempt}", args.n)
+            results.record(run, f"run {attempt}", args.n, args.min_fraction, tiny=False)
             print(
                 f"  {tool} run {attempt}: {run.images} images in {run.cost.seconds:.2f} s "
-                f"({run.images_per_second:.1f}/s); {WARMUP_IMAGES} images took "
-                f"{results.startup[tool].cost.seconds if tool in results.startup else 0:.2f} s"
+                f"({run.images_per_second:.1f}/s); {small.images} in {small.cost.seconds:.2f} s"
             )
-            results.record(run, f"run {attempt}", args.n, args.min_fraction)
     return results
 
 

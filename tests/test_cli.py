@@ -2,8 +2,10 @@
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -108,3 +110,42 @@ def test_validate_and_dedup_commands(url_list: Path, tmp_path: Path) -> None:
     assert result.returncode == 0
     assert "cross-class" in result.stdout
     assert "copy.jpg" in result.stdout
+
+
+def test_ctrl_c_leaves_a_consistent_dataset_and_rerun_completes(
+    server: FixtureServer, tmp_path: Path
+) -> None:
+    from support.images import make_jpeg
+    from support.server import Response
+
+    urls = [
+        server.add_sequence(f"/sigint/{i}.jpg", [Response(body=make_jpeg(9000 + i), delay=0.1)])
+        for i in range(120)
+    ]
+    (tmp_path / "slow.txt").write_text("\n".join(urls) + "\n")
+    args = [sys.executable, "-m", "pixcrawler", "build", "-s", "slow.txt", "-o", "ds", "-q",
+            "--concurrency", "4"]  # fmt: skip
+    with subprocess.Popen(
+        args, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    ) as proc:
+        deadline = time.monotonic() + 60
+        while sum(server.counts.values()) < 20 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGINT)
+        _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130
+    assert "rerun the same command to resume" in stderr
+    assert "Traceback" not in stderr
+    out = tmp_path / "ds"
+    rows = [json.loads(x) for x in (out / "manifest.jsonl").read_text().splitlines()]
+    kept = {r["file_name"] for r in rows if r["status"] == "kept"}
+    assert 0 < len(kept) < 120
+    on_disk = {p.relative_to(out).as_posix() for p in (out / "images").rglob("*.jpg")}
+    assert on_disk == kept
+    assert not list(out.rglob("*.part"))
+    before = sum(server.counts.values())
+    result = run("build", "-s", "slow.txt", "-o", "ds", "-q", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    rows = [json.loads(x) for x in (out / "manifest.jsonl").read_text().splitlines()]
+    assert sum(r["status"] == "kept" for r in rows) == 120
+    assert sum(server.counts.values()) - before <= 120 - len(kept)  # kept ones not refetched

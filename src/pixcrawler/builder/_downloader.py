@@ -10,6 +10,7 @@ from urllib.parse import urljoin
 
 import httpx
 
+from pixcrawler.builder._clients import ClientPool
 from pixcrawler.builder._exceptions import (
     BadRequestError,
     PixCrawlerError,
@@ -46,24 +47,13 @@ class Downloader:
     classified :class:`PixCrawlerError` whose ``attempts`` attribute counts HTTP requests made.
     """
 
-    def __init__(self, settings: Settings, *, transport: httpx.AsyncBaseTransport | None = None):
+    def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self._guard = NetworkGuard(allow_private=settings.allow_private_network)
         self._host_slots: defaultdict[str, asyncio.Semaphore] = defaultdict(
             lambda: asyncio.Semaphore(settings.per_host_concurrency)
         )
-        self._client = httpx.AsyncClient(
-            headers={"User-Agent": settings.user_agent, "Accept": "image/*,*/*;q=0.5"},
-            timeout=httpx.Timeout(
-                settings.read_timeout, connect=settings.connect_timeout, pool=None
-            ),
-            limits=httpx.Limits(
-                max_connections=settings.max_concurrency,
-                max_keepalive_connections=settings.max_concurrency,
-            ),
-            follow_redirects=False,
-            transport=transport,
-        )
+        self._clients = ClientPool(settings)
 
     async def __aenter__(self) -> Self:
         return self
@@ -74,7 +64,7 @@ class Downloader:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        await self._client.aclose()
+        await self._clients.aclose()
 
     async def fetch(self, url: str) -> Download:
         """Download ``url`` with up to 3 attempts for transient errors, one for permanent ones."""
@@ -108,8 +98,8 @@ class Downloader:
                 raise BadRequestError("redirect loop", url=url)
             seen.add(current)
             await self._guard.check(current)
-            request = self._client.build_request("GET", current)
-            response = await self._client.send(request, stream=True)
+            client = self._clients.next()
+            response = await client.send(client.build_request("GET", current), stream=True)
             try:
                 if response.status_code in _REDIRECTS and "location" in response.headers:
                     current = urljoin(current, response.headers["location"])

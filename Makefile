@@ -25,7 +25,8 @@ venv: $(STAMP)
 
 torchvision-venv: $(TORCHVISION_STAMP)
 
-# Example: make build ARGS="--source urls.txt --out datasets/demo"
+# `make build` builds the example list; pass your own: make build ARGS="--source urls.txt --out DIR"
+ARGS ?= --source examples/pets.csv --out datasets/pets
 build: $(STAMP)
 	$(BIN)/pixcrawler build $(ARGS)
 

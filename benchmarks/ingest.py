@@ -72,7 +72,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--no-warmup",
         dest="warmup",
         action="store_false",
-        help=f"skip the untimed first {TINY_IMAGES}-image run of each tool (it fills the page cache)",
+        help=f"skip the untimed first {TINY_IMAGES}-image run of each tool (fills the page cache)",
     )
     parser.add_argument("--tools", default=",".join(TOOLS), help="comma-separated subset to run")
     parser.add_argument("--pixcrawler-bin", type=Path, default=PIXCRAWLER_BIN)
@@ -180,24 +180,50 @@ def measure(session: Session) -> Results:
     return results
 
 
+COLUMNS = (
+    ("tool", 12),
+    ("images", 6),
+    ("seconds", 7),
+    ("images/s", 8),
+    ("start s", 7),
+    ("net img/s", 9),
+    ("cpu s", 6),
+    ("max RSS MB", 10),
+    ("tree RSS MB", 11),
+    ("requests", 8),
+)
+
+
+def table_row(run: Run, tiny: Run | None) -> list[str]:
+    """One row of the results table, in the order of ``COLUMNS``."""
+    cost, net = run.cost, run.net_images_per_second(tiny)
+    return [
+        run.tool,
+        str(run.images),
+        f"{cost.seconds:.2f}",
+        f"{run.images_per_second:.1f}",
+        f"{tiny.cost.seconds:.2f}" if tiny else "-",
+        f"{net:.1f}" if net else "-",
+        f"{cost.cpu_seconds:.1f}",
+        f"{cost.max_rss_mb:.0f}",
+        f"{cost.peak_tree_rss_mb:.0f}",
+        str(run.requests),
+    ]
+
+
 def print_table(results: Results, limits: Concurrency) -> None:
-    print()
     print(
-        f"concurrency {limits.total} in total (img2dataset: {limits.processes} processes x "
+        f"\nconcurrency {limits.total} in total (img2dataset: {limits.processes} processes x "
         f"{limits.threads_per_process} threads; pixcrawler: max and per-host {limits.total})"
     )
-    header = ("tool", "images", "seconds", "images/s", "start s", "net img/s", "cpu s")
-    header += ("max RSS MB", "tree RSS MB", "requests")
-    print("{:<12} {:>6} {:>7} {:>8} {:>7} {:>9} {:>6} {:>10} {:>11} {:>8}".format(*header))
-    for run in results.best.values():
-        cost, warmup = run.cost, results.startup.get(run.tool)
-        net = run.net_images_per_second(warmup)
-        start = f"{warmup.cost.seconds:.2f}" if warmup else "-"
-        print(
-            f"{run.tool:<12} {run.images:>6} {cost.seconds:>7.2f} {run.images_per_second:>8.1f} "
-            f"{start:>7} {f'{net:.1f}' if net else '-':>9} {cost.cpu_seconds:>6.1f} "
-            f"{cost.max_rss_mb:>10.0f} {cost.peak_tree_rss_mb:>11.0f} {run.requests:>8}"
-        )
+    rows = [[name for name, _ in COLUMNS]]
+    rows += [table_row(run, results.startup.get(run.tool)) for run in results.best.values()]
+    for row in rows:
+        cells = [
+            cell.ljust(width) if i == 0 else cell.rjust(width)
+            for i, (cell, (_, width)) in enumerate(zip(row, COLUMNS, strict=True))
+        ]
+        print(" ".join(cells))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -70,9 +70,10 @@ class Downloader:
         """Download ``url`` with up to 3 attempts for transient errors, one for permanent ones."""
         attempts = 0
         try:
-            await self._guard.check(url)  # A refused URL costs no request and no attempt.
             async for attempt in network_retrying():
                 with attempt:
+                    # A refused URL or a failed DNS lookup sends no request: not an HTTP attempt.
+                    await self._guard.check(url)
                     attempts += 1
                     body = await self._fetch_once(url)
         except PixCrawlerError as error:

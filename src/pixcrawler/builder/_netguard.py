@@ -48,18 +48,18 @@ class NetworkGuard:
         if self.allow_private:
             return
         if host not in self._verdicts:
-            self._verdicts[host] = await self._refusal(host, port)
+            self._verdicts[host] = await self._refusal(url, host, port)
         refusal = self._verdicts[host]
         if refusal is not None:
             raise PolicyError(refusal, url=url)
 
-    async def _refusal(self, host: str, port: int) -> str | None:
+    async def _refusal(self, url: str, host: str, port: int) -> str | None:
         try:
             infos = await asyncio.get_running_loop().getaddrinfo(
                 host, port, type=socket.SOCK_STREAM
             )
         except OSError as exc:
-            raise NetworkError(f"dns failure ({exc.strerror or exc})") from exc
+            raise NetworkError(f"dns failure ({exc.strerror or exc})", url=url) from exc
         for info in infos:
             address = str(info[4][0])
             if not is_public_address(address):

@@ -45,6 +45,23 @@ class Settings(BaseSettings):
     # Deduplication: Hamming distance on a 64-bit pHash at or below which two images are one.
     phash_threshold: int = Field(default=6, ge=0, le=32)
 
+    # Discovery: each engine's base URL (tests point them at a local fixture server).
+    bing_base_url: str = "https://www.bing.com"
+    duckduckgo_base_url: str = "https://duckduckgo.com"
+    google_base_url: str = "https://www.google.com"
+    baidu_base_url: str = "https://image.baidu.com"
+    openverse_base_url: str = "https://api.openverse.org"
+    wikimedia_base_url: str = "https://commons.wikimedia.org"
+    #: Pages fetched per query and engine before moving to the next variation.
+    max_pages_per_query: int = Field(default=5, ge=1, le=100)
+
+    def engine_base_url(self, engine: str) -> str:
+        """The base URL setting of ``engine`` (``PIXCRAWLER_<ENGINE>_BASE_URL``), no trailing /."""
+        value = getattr(self, f"{engine}_base_url", None)
+        if not isinstance(value, str):
+            raise KeyError(f"no base URL setting for engine {engine!r}")
+        return value.rstrip("/")
+
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:

@@ -17,8 +17,8 @@ from pixcrawler.builder._exceptions import (
     PolicyError,
     TimeoutException,
     ValidationError,
-    classify_http_error,
     classify_network_error,
+    classify_response,
 )
 from pixcrawler.builder._netguard import NetworkGuard, split_host
 from pixcrawler.builder._retry import network_retrying
@@ -112,9 +112,7 @@ class Downloader:
 
     async def _read(self, url: str, response: httpx.Response) -> _Body:
         if response.status_code >= 400:
-            raise classify_http_error(
-                response.status_code, url=url, retry_after=_retry_after(response)
-            )
+            raise classify_response(response, url=url)
         directive = robots_forbid_ai(response.headers.get_list("x-robots-tag"))
         if directive is not None:
             raise PolicyError(f"x-robots-tag {directive}", url=url)
@@ -139,12 +137,3 @@ class Downloader:
             digest.update(chunk)
             chunks += chunk
         return bytes(chunks), digest.hexdigest()
-
-
-def _retry_after(response: httpx.Response) -> float | None:
-    """Seconds from a numeric ``Retry-After`` header (HTTP-dates are rare; ignored)."""
-    value = response.headers.get("retry-after", "").strip()
-    try:
-        return float(value) if value else None
-    except ValueError:
-        return None

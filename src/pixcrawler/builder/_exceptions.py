@@ -136,3 +136,13 @@ def classify_network_error(exc: Exception, *, url: str | None = None) -> PixCraw
     if isinstance(exc, httpx.TransportError | OSError):
         return NetworkError(f"network error ({type(exc).__name__})", url=url)
     return PermanentError(f"unexpected {type(exc).__name__}: {exc}", url=url)
+
+
+def classify_response(response: httpx.Response, *, url: str | None = None) -> PixCrawlerError:
+    """:func:`classify_http_error` for an httpx response, reading a numeric ``Retry-After``."""
+    value = response.headers.get("retry-after", "").strip()
+    try:
+        retry_after = float(value) if value else None
+    except ValueError:  # An HTTP-date: rare for images; the exponential wait applies instead.
+        retry_after = None
+    return classify_http_error(response.status_code, url=url, retry_after=retry_after)

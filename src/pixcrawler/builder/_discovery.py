@@ -1,0 +1,95 @@
+"""Drive a search engine page by page: fetch with the one retry policy, parse, follow ``next``."""
+
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+
+from pixcrawler.builder._clients import ClientPool
+from pixcrawler.builder._exceptions import (
+    ValidationError,
+    classify_network_error,
+    classify_response,
+)
+from pixcrawler.builder._netguard import NetworkGuard
+from pixcrawler.builder._retry import network_retrying
+from pixcrawler.builder.engines._base import Engine, Page, PageRequest, SearchQuery
+from pixcrawler.config import Settings
+from pixcrawler.utility.logging_config import get_logger
+
+logger = get_logger(__name__)
+
+#: Largest search-result body we read; result pages are small, anything bigger is not one.
+MAX_PAGE_BYTES = 8 * 1024 * 1024
+
+
+class Discovery:
+    """Fetches search result pages with the same clients, guard and retry policy as downloads."""
+
+    def __init__(self, settings: Settings, clients: ClientPool | None = None) -> None:
+        self.settings = settings
+        self._clients = clients or ClientPool(settings)
+        self._owns_clients = clients is None
+        self._guard = NetworkGuard(allow_private=settings.allow_private_network)
+
+    async def aclose(self) -> None:
+        """Close the HTTP clients if this object created them."""
+        if self._owns_clients:
+            await self._clients.aclose()
+
+    async def pages(
+        self, engine: Engine, query: SearchQuery, *, max_pages: int | None = None
+    ) -> AsyncIterator[Page]:
+        """Yield each parsed page until the engine is exhausted or ``max_pages`` were fetched.
+
+        Raises:
+            pixcrawler.builder._exceptions.PixCrawlerError: a page failed after its retries.
+        """
+        limit = max_pages or self.settings.max_pages_per_query
+        request: PageRequest | None = engine.first_request(
+            query, self.settings.engine_base_url(engine.name)
+        )
+        fetched = 0
+        while request is not None and fetched < limit:
+            body = await self.fetch(request)
+            fetched += 1
+            page = engine.parse(body, request, query)
+            if page.note:
+                logger.bind(engine=engine.name, query=query.text, page=fetched).info(page.note)
+            yield page
+            request = page.next
+
+    async def fetch(self, request: PageRequest) -> Any:
+        """GET one page (retried for transient errors) and decode it as text or JSON."""
+        async for attempt in network_retrying():
+            with attempt:
+                await self._guard.check(request.url)
+                text = await self._get(request)
+        return _decode(text, request)
+
+    async def _get(self, request: PageRequest) -> str:
+        client = self._clients.next()
+        try:
+            response = await client.get(
+                request.url,
+                params=dict(request.params),
+                headers=dict(request.headers),
+                follow_redirects=True,
+            )
+        except httpx.HTTPError as exc:
+            raise classify_network_error(exc, url=request.url) from exc
+        if response.status_code >= 400:
+            raise classify_response(response, url=request.url)
+        if len(response.content) > MAX_PAGE_BYTES:
+            raise ValidationError("result page too large", url=request.url)
+        return response.text
+
+
+def _decode(text: str, request: PageRequest) -> Any:
+    if request.expect != "json":
+        return text
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ValidationError(f"malformed JSON ({exc.msg})", url=request.url) from exc

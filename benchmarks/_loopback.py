@@ -8,8 +8,10 @@ far below the clients' so that it is not what a benchmark measures.
 
 import argparse
 import asyncio
+import contextlib
 import io
 import json
+import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -131,16 +133,26 @@ def _header(status: int, content_type: bytes, length: int, *, keep_alive: bool) 
     )
 
 
-async def _serve(images: list[bytes], port: int) -> None:
+async def _serve(images: list[bytes], port: int, *, parent_pipe: bool) -> None:
     site = _Site(images)
     loop = asyncio.get_running_loop()
     server = await loop.create_server(
         lambda: _HttpProtocol(site), "127.0.0.1", port, backlog=1024, reuse_address=True
     )
+    if parent_pipe:
+        # End of stdin means the parent is gone, however it died: never outlive it.
+        loop.add_reader(sys.stdin.fileno(), _close_on_eof, server)
     bound = server.sockets[0].getsockname()[1]
     print(f"READY http://127.0.0.1:{bound}", flush=True)
     async with server:
-        await server.serve_forever()
+        with contextlib.suppress(asyncio.CancelledError):
+            await server.serve_forever()
+
+
+def _close_on_eof(server: asyncio.Server) -> None:
+    if not os.read(sys.stdin.fileno(), 4096):
+        asyncio.get_running_loop().remove_reader(sys.stdin.fileno())
+        server.close()
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -150,9 +162,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--size", type=int, default=256, help="image side in pixels")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
+    parser.add_argument(
+        "--parent-pipe", action="store_true", help="exit when stdin (a pipe from the parent) closes"
+    )
     args = parser.parse_args(argv)
     images = [make_jpeg(i, args.size, args.seed) for i in range(args.n)]
-    asyncio.run(_serve(images, args.port))
+    asyncio.run(_serve(images, args.port, parent_pipe=args.parent_pipe))
 
 
 @dataclass(frozen=True)
@@ -179,8 +194,8 @@ class LoopbackServer:
 def serve_in_subprocess(n: int, size: int = 256, seed: int = 0) -> Iterator[LoopbackServer]:
     """Start the server in its own interpreter (its own GIL), yield it once it is ready."""
     command = [sys.executable, str(Path(__file__).resolve()), f"--n={n}", f"--size={size}"]
-    command.append(f"--seed={seed}")
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    command += [f"--seed={seed}", "--parent-pipe"]
+    process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
         assert process.stdout is not None
         line = process.stdout.readline().strip()
@@ -188,8 +203,13 @@ def serve_in_subprocess(n: int, size: int = 256, seed: int = 0) -> Iterator[Loop
             raise RuntimeError(f"loopback server did not start (said {line!r})")
         yield LoopbackServer(base_url=line.removeprefix("READY "), process=process)
     finally:
-        process.terminate()
-        process.wait(timeout=10)
+        if process.stdin is not None:
+            process.stdin.close()  # the server's cue to exit
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 if __name__ == "__main__":

@@ -20,7 +20,8 @@ class Candidate:
 
     url: str
     label: str
-    source: str = "url_list"
+    source: str = "url_list"  # "url_list" or the engine that found it
+    query: str | None = None  # the search query (keyword variation) that found it
     page_url: str | None = None
     title: str | None = None
     license: str | None = None
@@ -51,6 +52,8 @@ class ImageInfo:
     frames: int
     phash: int  # 64-bit perceptual hash as an unsigned int
     extension: str  # ".jpg", ".png", ... matching ``format``
+    #: Quality scores (medium/slow levels) and EXIF findings (slow), keyed by name; None at fast.
+    quality: dict[str, float] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,3 +79,15 @@ class Outcome:
     info: ImageInfo | None = None
     duplicate_of: DuplicateMatch | None = None
     extra: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class QueryReport:
+    """What one (class, query, engine) discovery produced, for the summary and the report."""
+
+    label: str
+    query: str
+    engine: str
+    pages: int = 0
+    candidates: int = 0
+    error: str | None = None

@@ -93,3 +93,5 @@ def _decode(text: str, request: PageRequest) -> Any:
         return json.loads(text)
     except json.JSONDecodeError as exc:
         raise ValidationError(f"malformed JSON ({exc.msg})", url=request.url) from exc
+    except RecursionError as exc:  # "[[[[…" thousands deep: hostile or broken, never results.
+        raise ValidationError("malformed JSON (nested too deeply)", url=request.url) from exc

@@ -47,13 +47,14 @@ class Downloader:
     classified :class:`PixCrawlerError` whose ``attempts`` attribute counts HTTP requests made.
     """
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, clients: ClientPool | None = None) -> None:
         self.settings = settings
         self._guard = NetworkGuard(allow_private=settings.allow_private_network)
         self._host_slots: defaultdict[str, asyncio.Semaphore] = defaultdict(
             lambda: asyncio.Semaphore(settings.per_host_concurrency)
         )
-        self._clients = ClientPool(settings)
+        self._clients = clients or ClientPool(settings)
+        self._owns_clients = clients is None
 
     async def __aenter__(self) -> Self:
         return self
@@ -64,7 +65,8 @@ class Downloader:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        await self._clients.aclose()
+        if self._owns_clients:
+            await self._clients.aclose()
 
     async def fetch(self, url: str) -> Download:
         """Download ``url`` with up to 3 attempts for transient errors, one for permanent ones."""

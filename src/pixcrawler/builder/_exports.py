@@ -12,12 +12,12 @@ from pixcrawler.builder._labels import LabelRow, write_label_files
 from pixcrawler.records import Status
 
 MANIFEST_FIELDS = (
-    "url", "label", "status", "reason", "attempts", "source", "file_name", "sha256",
+    "url", "label", "status", "reason", "attempts", "source", "query", "file_name", "sha256",
     "duplicate_of", "cross_class",
 )  # fmt: skip
 METADATA_FIELDS = (
     "file_name", "label", "source_url", "sha256", "phash", "width", "height", "format",
-    "source", "page_url", "title", "license", "license_url", "attribution",
+    "source", "query", "page_url", "title", "license", "license_url", "attribution",
 )  # fmt: skip
 
 

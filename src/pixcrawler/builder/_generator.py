@@ -21,7 +21,7 @@ from PIL import Image
 from pixcrawler.builder import _state
 from pixcrawler.builder._exports import export_dataset
 from pixcrawler.builder.slug import unique_slugs
-from pixcrawler.records import Candidate, Download, ImageInfo, Outcome, Status
+from pixcrawler.records import Candidate, Download, ImageInfo, Outcome, QueryReport, Status
 from pixcrawler.utility.logging_config import get_logger
 from pixcrawler.validator.dedup import DedupIndex
 
@@ -104,6 +104,14 @@ class DatasetWriter:
         self._pending += 1
         if self._pending >= _COMMIT_EVERY:
             self.commit()
+
+    def record_query(self, report: QueryReport) -> None:
+        """Remember what one engine query produced (the report's per-engine view)."""
+        self.conn.execute(
+            "INSERT OR REPLACE INTO queries VALUES (?, ?, ?, ?, ?, ?)",
+            (report.label, report.query, report.engine, report.pages, report.candidates,
+             report.error),
+        )  # fmt: skip
 
     def commit(self) -> None:
         """Make every recorded row durable."""

@@ -1,14 +1,16 @@
 """The in-process build: candidates → download → validate → deduplicate → store, concurrently."""
 
 import asyncio
+import itertools
 import os
-from collections import Counter
-from collections.abc import Iterable
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Sequence
 from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
+from pixcrawler.builder._clients import ClientPool
+from pixcrawler.builder._discovery import Discovery
 from pixcrawler.builder._downloader import Downloader
 from pixcrawler.builder._exceptions import (
     PixCrawlerError,
@@ -17,7 +19,9 @@ from pixcrawler.builder._exceptions import (
     ValidationError,
 )
 from pixcrawler.builder._generator import DatasetWriter
+from pixcrawler.builder._keyword_source import KeywordPlan, keyword_candidates
 from pixcrawler.builder._labels import LABEL_FORMATS
+from pixcrawler.builder._quota import ClassQuota
 from pixcrawler.config import Settings
 from pixcrawler.records import Candidate, Download, Outcome, Status
 from pixcrawler.utility.logging_config import get_logger
@@ -26,6 +30,10 @@ from pixcrawler.validator.integrity import ValidationRules, inspect_image
 logger = get_logger(__name__)
 
 QUOTA_REASON = "per-class limit reached"
+#: Sources (keyword classes) discovering at once; the others wait their turn.
+MAX_ACTIVE_SOURCES = 4
+#: A URL list (any iterable, streamed) or an async stream of discovered candidates.
+CandidateSource = Iterable[Candidate] | AsyncIterable[Candidate]
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,57 +54,30 @@ class BuildObserver(Protocol):
     def on_resumed(self, candidate: Candidate) -> None: ...
 
 
-class _Quota:
-    """Caps kept + in-flight images per class, so a full class stops costing requests."""
-
-    def __init__(self, kept: Counter[str], limit: int | None) -> None:
-        self.kept, self.limit = kept, limit
-        self.in_flight: Counter[str] = Counter()
-        self._changed = asyncio.Condition()
-
-    async def reserve(self, label: str) -> bool:
-        if self.limit is None:
-            return True
-        limit = self.limit
-        async with self._changed:
-            await self._changed.wait_for(
-                lambda: (
-                    self.kept[label] >= limit or self.kept[label] + self.in_flight[label] < limit
-                )
-            )
-            if self.kept[label] >= limit:
-                return False
-            self.in_flight[label] += 1
-            return True
-
-    async def release(self, label: str) -> None:
-        if self.limit is None:
-            return
-        async with self._changed:
-            self.in_flight[label] -= 1
-            self._changed.notify_all()
-
-
 class Pipeline:
     """One build run over a dataset folder."""
 
     def __init__(
         self, writer: DatasetWriter, downloader: Downloader, executor: Executor | None,
-        rules: ValidationRules, quota: _Quota, observer: BuildObserver | None,
+        rules: ValidationRules, quota: ClassQuota, observer: BuildObserver | None,
     ) -> None:  # fmt: skip
         self.writer, self.downloader, self.executor = writer, downloader, executor
         self.rules, self.quota, self.observer = rules, quota, observer
+        self._claimed: set[tuple[str, str]] = set()
+        self._order = itertools.count()
 
-    async def run(self, candidates: Iterable[Candidate], concurrency: int) -> None:
+    async def run(self, sources: Sequence[CandidateSource], concurrency: int) -> None:
+        """Feed every source's candidates to ``concurrency`` workers through a bounded queue."""
         queue: asyncio.Queue[tuple[int, Candidate] | None] = asyncio.Queue(concurrency * 2)
         workers = [asyncio.create_task(self._worker(queue)) for _ in range(concurrency)]
+        active = asyncio.Semaphore(MAX_ACTIVE_SOURCES)
+
+        async def produce(source: CandidateSource) -> None:
+            async with active:
+                await self._produce(source, queue)
+
         try:
-            for order, candidate in enumerate(candidates):
-                if self.writer.is_finished(candidate):
-                    if self.observer:
-                        self.observer.on_resumed(candidate)
-                    continue
-                await queue.put((order, candidate))
+            await asyncio.gather(*(produce(source) for source in sources))
             for _ in workers:
                 await queue.put(None)
             await asyncio.gather(*workers)
@@ -104,6 +85,19 @@ class Pipeline:
             for worker in workers:
                 worker.cancel()
             await asyncio.gather(*workers, return_exceptions=True)
+
+    async def _produce(
+        self, source: CandidateSource, queue: asyncio.Queue[tuple[int, Candidate] | None]
+    ) -> None:
+        async for candidate in _aiter(source):
+            key = (candidate.url, candidate.label)
+            # A URL listed twice, or found again by another query, is one candidate.
+            if key in self._claimed or self.writer.is_finished(candidate):
+                if self.observer:
+                    self.observer.on_resumed(candidate)
+                continue
+            self._claimed.add(key)
+            await queue.put((next(self._order), candidate))
 
     async def _worker(self, queue: asyncio.Queue[tuple[int, Candidate] | None]) -> None:
         while (item := await queue.get()) is not None:
@@ -172,14 +166,26 @@ def _executor(workers: int) -> Executor | None:
     return ThreadPoolExecutor(workers, thread_name_prefix="validate") if workers > 0 else None
 
 
+async def _aiter(source: CandidateSource) -> AsyncIterator[Candidate]:
+    if isinstance(source, AsyncIterable):
+        async for candidate in source:
+            yield candidate
+    else:
+        for candidate in source:
+            yield candidate
+
+
 async def build_dataset(
-    candidates: Iterable[Candidate],
+    source: Iterable[Candidate] | KeywordPlan,
     out: Path,
     settings: Settings,
     options: BuildOptions,
     observer: BuildObserver | None = None,
 ) -> DatasetWriter:
     """Build (or resume) the dataset at ``out``; the caller closes the returned writer.
+
+    ``source`` is either candidates (a URL list) or a :class:`KeywordPlan`, whose classes are
+    filled from search engines until each has ``options.per_class`` kept images.
 
     Whatever stops the run (the end, an error, Ctrl-C) the state is committed and the
     manifest, metadata and label files are exported, so the folder is always consistent.
@@ -188,16 +194,35 @@ async def build_dataset(
     executor = _executor(options.validation_workers)
     log = logger.bind(operation="build", out=str(out))
     log.info("build started")
+    quota = ClassQuota(writer.kept, options.per_class)
+    clients = ClientPool(settings)
+    discovery = Discovery(settings, clients)
     try:
-        async with Downloader(settings) as downloader:
+        async with Downloader(settings, clients) as downloader:
             pipeline = Pipeline(
                 writer, downloader, executor, ValidationRules.from_settings(settings),
-                _Quota(writer.kept, options.per_class), observer,
+                quota, observer,
             )  # fmt: skip
-            await pipeline.run(candidates, settings.max_concurrency)
+            sources = _sources(source, discovery, quota, writer)
+            await pipeline.run(sources, settings.max_concurrency)
     finally:
+        await clients.aclose()
         if executor is not None:
             executor.shutdown(wait=True, cancel_futures=True)
         writer.export(options.label_formats)
         log.bind(kept=sum(writer.kept.values())).info("build finished")
     return writer
+
+
+def _sources(
+    source: Iterable[Candidate] | KeywordPlan,
+    discovery: Discovery,
+    quota: ClassQuota,
+    writer: DatasetWriter,
+) -> list[CandidateSource]:
+    if not isinstance(source, KeywordPlan):
+        return [source]
+    return [
+        keyword_candidates(label, source, discovery, quota.full, writer.record_query)
+        for label in source.keywords
+    ]

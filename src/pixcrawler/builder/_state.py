@@ -16,7 +16,7 @@ CREATE TABLE IF NOT EXISTS candidates (
     reason TEXT NOT NULL,
     retryable INTEGER NOT NULL DEFAULT 0,
     attempts INTEGER NOT NULL DEFAULT 0,
-    source TEXT, page_url TEXT, title TEXT,
+    source TEXT, query TEXT, page_url TEXT, title TEXT,
     license TEXT, license_url TEXT, attribution TEXT,
     sha256 TEXT, file_name TEXT, width INTEGER, height INTEGER, format TEXT, phash TEXT,
     duplicate_of TEXT, cross_class INTEGER NOT NULL DEFAULT 0,
@@ -24,9 +24,15 @@ CREATE TABLE IF NOT EXISTS candidates (
     PRIMARY KEY (url, label)
 );
 CREATE INDEX IF NOT EXISTS candidates_label_status ON candidates (label, status);
+CREATE TABLE IF NOT EXISTS queries (
+    label TEXT NOT NULL, query TEXT NOT NULL, engine TEXT NOT NULL,
+    pages INTEGER NOT NULL, candidates INTEGER NOT NULL, error TEXT,
+    PRIMARY KEY (label, query, engine)
+);
 """
 COLUMNS = (
-    "url", "label", "status", "reason", "retryable", "attempts", "source", "page_url", "title",
+    "url", "label", "status", "reason", "retryable", "attempts", "source", "query", "page_url",
+    "title",
     "license", "license_url", "attribution", "sha256", "file_name", "width", "height", "format",
     "phash", "duplicate_of", "cross_class", "seq",
 )  # fmt: skip
@@ -57,7 +63,7 @@ def outcome_row(outcome: Outcome, *, retryable: bool, seq: int) -> tuple[Any, ..
     c, info, dup = outcome.candidate, outcome.info, outcome.duplicate_of
     return (
         c.url, c.label, str(outcome.status), outcome.reason, int(retryable), outcome.attempts,
-        c.source, c.page_url, c.title, c.license, c.license_url, c.attribution,
+        c.source, c.query, c.page_url, c.title, c.license, c.license_url, c.attribution,
         outcome.sha256, outcome.file_name,
         info.width if info else None, info.height if info else None,
         info.format if info else None, f"{info.phash:016x}" if info else None,

@@ -89,12 +89,24 @@ def inspect_image(data: bytes, rules: ValidationRules) -> ImageInfo:
     Raises:
         ValidationError: with a short manifest-ready reason ("too small 48x48", "not an image").
     """
+    return decode_image(data, rules)[1]
+
+
+def decode_image(data: bytes, rules: ValidationRules) -> tuple[Image.Image, ImageInfo]:
+    """:func:`inspect_image`, also handing on the decoded picture so later checks decode nothing.
+
+    The image is the loaded first frame, as stored (EXIF orientation not applied), detached from
+    its file; its ``info`` keeps the raw ``exif`` bytes.
+
+    Raises:
+        ValidationError: exactly as :func:`inspect_image` does.
+    """
     _check_file_size(len(data), rules)
     try:
         with warnings.catch_warnings():
             # Pillow only warns between 1x and 2x its pixel limit; both are refusals here.
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            return _inspect_decoded(data, rules)
+            return _decode_checked(data, rules)
     except (ValidationError, MemoryError):
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
@@ -115,8 +127,8 @@ def _check_file_size(size: int, rules: ValidationRules) -> None:
         raise ValidationError(f"file too large {size} B")
 
 
-def _inspect_decoded(data: bytes, rules: ValidationRules) -> ImageInfo:
-    """Open, check, decode and hash; Pillow errors propagate to :func:`inspect_image`."""
+def _decode_checked(data: bytes, rules: ValidationRules) -> tuple[Image.Image, ImageInfo]:
+    """Open, check, decode and hash; Pillow errors propagate to :func:`decode_image`."""
     with Image.open(io.BytesIO(data)) as img:
         _check_pixel_limit(img)
         image_format = _normalised_format(img)
@@ -131,7 +143,8 @@ def _inspect_decoded(data: bytes, rules: ValidationRules) -> ImageInfo:
         if orientation >= 5:  # 5-8 turn the picture by 90 degrees
             width, height = height, width
         _check_resolution(width, height, rules)
-        return ImageInfo(
+        # Leaving the block only drops the file handle; the loaded pixels stay usable.
+        return img, ImageInfo(
             width=width,
             height=height,
             format=image_format,

@@ -47,7 +47,7 @@ class Engine(Protocol):
     """A search engine adapter. Implementations are stateless; all state rides in requests."""
 
     name: ClassVar[str]
-    #: Whether the engine can filter by licence itself (``SearchQuery.licenses``).
+    #: Whether results carry a verifiable licence, so ``SearchQuery.licenses`` can be honoured.
     supports_licenses: ClassVar[bool]
 
     def first_request(self, query: SearchQuery, base_url: str) -> PageRequest:

@@ -15,7 +15,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from pixcrawler.builder._funnel import Funnel
+from pixcrawler.builder._funnel import EngineQueries, Funnel
 from pixcrawler.records import Candidate, Outcome, Status
 
 
@@ -65,10 +65,10 @@ class ProgressObserver:
         return self.classes[label]
 
 
-def funnel_table(funnels: Sequence[Funnel]) -> Table:
+def funnel_table(funnels: Sequence[Funnel], title: str = "Funnel", first: str = "class") -> Table:
     """The end-of-build summary: candidates → downloaded → valid → unique → kept per class."""
-    table = Table(title="Funnel", title_justify="left")
-    table.add_column("class")
+    table = Table(title=title, title_justify="left")
+    table.add_column(first)
     for name in ("candidates", "downloaded", "valid", "unique", "kept"):
         table.add_column(name, justify="right")
     for f in funnels:
@@ -87,4 +87,15 @@ def reasons_table(reasons: Sequence[tuple[str, str, int]]) -> Table:
     table.add_column("count", justify="right")
     for status, reason, count in reasons:
         table.add_row(status, reason, str(count))
+    return table
+
+
+def engines_table(engines: Sequence[EngineQueries]) -> Table:
+    """Per-engine discovery: queries issued and failed, pages read, candidates found."""
+    table = Table(title="Engines", title_justify="left")
+    for name, justify in (("engine", "left"), ("queries", "right"), ("failed", "right"),
+                          ("pages", "right"), ("candidates", "right")):  # fmt: skip
+        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+    for e in engines:
+        table.add_row(e.engine, *map(str, (e.queries, e.failed, e.pages, e.candidates)))
     return table

@@ -1,0 +1,106 @@
+"""Candidates for one keyword class: variations × engines × pages, until the class is full."""
+
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+
+from pixcrawler.builder._discovery import Discovery
+from pixcrawler.builder._exceptions import PixCrawlerError
+from pixcrawler.builder.engines import get_engine
+from pixcrawler.builder.engines._base import Engine, SearchQuery
+from pixcrawler.builder.keywords import ExpansionHook, variations
+from pixcrawler.licenses import matches
+from pixcrawler.records import Candidate, QueryReport
+from pixcrawler.utility.logging_config import get_logger
+
+logger = get_logger(__name__)
+
+#: An engine failing this many queries in a row is dropped for the class.
+MAX_ENGINE_FAILURES = 2
+
+
+@dataclass(frozen=True, slots=True)
+class KeywordPlan:
+    """A keyword build: one class per keyword, filled from these engines."""
+
+    keywords: tuple[str, ...]
+    engines: tuple[str, ...]
+    licenses: tuple[str, ...] = ()
+    seed: int = 0
+    max_variations: int | None = None
+    expand: ExpansionHook | None = None
+
+
+async def keyword_candidates(
+    label: str,
+    plan: KeywordPlan,
+    discovery: Discovery,
+    is_full: Callable[[str], bool],
+    on_query: Callable[[QueryReport], None],
+) -> AsyncIterator[Candidate]:
+    """Yield candidates for ``label`` until ``is_full(label)`` or every source is exhausted.
+
+    Variations are the outer loop and engines the inner one, so a class is fed by every engine
+    early on. An engine failing :data:`MAX_ENGINE_FAILURES` queries in a row is dropped for this
+    class with a logged reason; the others go on.
+    """
+    engines = _usable_engines(plan, label)
+    failures = dict.fromkeys(plan.engines, 0)
+    for text in variations(label, seed=plan.seed, limit=plan.max_variations, expand=plan.expand):
+        for engine in [e for e in engines if failures[e.name] < MAX_ENGINE_FAILURES]:
+            if is_full(label):
+                return
+            report = QueryReport(label, text, engine.name)
+            query = SearchQuery(text, label, plan.licenses)
+            try:
+                async for candidate in _query(engine, query, discovery, report, is_full):
+                    yield candidate
+            except PixCrawlerError as error:
+                report.error = error.reason
+            failures[engine.name] = failures[engine.name] + 1 if report.error else 0
+            if report.error:
+                _log_failure(report, failures[engine.name])
+            on_query(report)
+
+
+async def _query(
+    engine: Engine,
+    query: SearchQuery,
+    discovery: Discovery,
+    report: QueryReport,
+    is_full: Callable[[str], bool],
+) -> AsyncIterator[Candidate]:
+    async for page in discovery.pages(engine, query):
+        report.pages += 1
+        if page.note and not page.candidates:
+            report.error = page.note  # "blocked: …", "vqd token not found", "parser found nothing"
+        for candidate in page.candidates:
+            # The licence a result claims is checked again here, whatever the engine filtered.
+            if query.licenses and not matches(candidate.license, query.licenses):
+                continue
+            report.candidates += 1
+            yield candidate
+        if is_full(query.label):
+            return
+    if report.candidates == 0:
+        report.error = report.error or "no results"
+
+
+def _usable_engines(plan: KeywordPlan, label: str) -> list[Engine]:
+    """The plan's engines; under a licence filter, only those that report licences."""
+    engines = [get_engine(name) for name in plan.engines]
+    if not plan.licenses:
+        return engines
+    for engine in engines:
+        if not engine.supports_licenses:
+            logger.bind(operation="discovery", engine=engine.name, label=label).warning(
+                "engine skipped: it cannot tell an image's licence, and --license was given"
+            )
+    return [engine for engine in engines if engine.supports_licenses]
+
+
+def _log_failure(report: QueryReport, in_a_row: int) -> None:
+    dropped = in_a_row >= MAX_ENGINE_FAILURES
+    logger.bind(
+        operation="discovery", engine=report.engine, label=report.label, query=report.query,
+        error_type="PixCrawlerError", reason=report.error, dropped=dropped,
+    ).warning("engine dropped for this class" if dropped else "engine query failed")  # fmt: skip

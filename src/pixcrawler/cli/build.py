@@ -1,0 +1,188 @@
+"""``pixcrawler build``: keywords or URL lists in, a dataset folder out."""
+
+import asyncio
+import itertools
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from pixcrawler.builder._funnel import (
+    engine_queries,
+    funnel_by_class,
+    funnel_by_source,
+    top_reasons,
+)
+from pixcrawler.builder._generator import DatasetError, DatasetWriter
+from pixcrawler.builder._keyword_source import KeywordPlan
+from pixcrawler.builder._labels import LABEL_FORMATS
+from pixcrawler.builder._pipeline import BuildOptions, build_dataset
+from pixcrawler.builder._sources import SourceError, count_candidates, read_url_list
+from pixcrawler.builder.engines import DEFAULT_ENGINES, parse_engine_list
+from pixcrawler.builder.keywords import KeywordError, normalize_keyword
+from pixcrawler.cli._common import app, console, fail, out, split_list
+from pixcrawler.cli._console import ProgressObserver, engines_table, funnel_table, reasons_table
+from pixcrawler.config import Settings, get_settings
+from pixcrawler.licenses import parse_license_list
+from pixcrawler.records import Candidate
+
+#: Keyword classes stop at this many kept images unless --per-class says otherwise.
+DEFAULT_KEYWORD_PER_CLASS = 100
+
+
+@app.command()
+def build(
+    keywords: Annotated[
+        list[str] | None, typer.Argument(help="Keywords; each becomes a class.", show_default=False)
+    ] = None,
+    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Dataset folder (created).")] = Path(
+        "dataset"
+    ),
+    source: Annotated[
+        list[Path] | None,
+        typer.Option("--source", "-s", help="URL list: .txt .csv .jsonl .parquet (repeatable)."),
+    ] = None,
+    label: Annotated[str | None, typer.Option(help="Class of a txt list (default: stem).")] = None,
+    url_column: Annotated[str, typer.Option(help="URL column in csv/jsonl/parquet.")] = "url",
+    label_column: Annotated[str, typer.Option(help="Class column.")] = "label",
+    per_class: Annotated[
+        int | None,
+        typer.Option(
+            help=f"Stop a class at N kept images (keywords: {DEFAULT_KEYWORD_PER_CLASS})."
+        ),
+    ] = None,
+    engines: Annotated[str, typer.Option(help="Search engines, comma-separated.")] = ",".join(
+        DEFAULT_ENGINES
+    ),
+    license_: Annotated[
+        str, typer.Option("--license", help="Licences to keep, e.g. cc0,by,by-sa (default any).")
+    ] = "",
+    seed: Annotated[int, typer.Option(help="Seed for the order of keyword variations.")] = 0,
+    variations: Annotated[
+        int | None, typer.Option(help="Most query variations per keyword.")
+    ] = None,
+    labels: Annotated[str, typer.Option(help="Label formats: json,csv,yaml,txt.")] = ",".join(
+        LABEL_FORMATS
+    ),
+    concurrency: Annotated[int | None, typer.Option(help="Concurrent downloads.")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
+) -> None:
+    """Build (or resume) a dataset; rerun the same command to continue where it stopped.
+
+    Examples: pixcrawler build "golden retriever" "tabby cat" --per-class 200 --out pets;
+    pixcrawler build --source urls.csv --out mine
+    """
+    if bool(keywords) == bool(source):
+        fail("give keywords or --source URL lists (one of the two)")
+    if per_class is not None and per_class < 1:
+        fail("--per-class must be at least 1")
+    if variations is not None and variations < 1:
+        fail("--variations must be at least 1")
+    settings = _settings_with(concurrency)
+    total: int | None = None
+    plan: KeywordPlan | Iterator[Candidate]
+    if keywords:
+        per_class = per_class or DEFAULT_KEYWORD_PER_CLASS
+        plan = _keyword_plan(keywords, engines, license_, seed, variations)
+    else:
+        total = _check_sources(source or [])
+        plan = _candidates(source or [], label, url_column, label_column)
+    options = BuildOptions(per_class=per_class, label_formats=_label_formats(labels))
+    writer = _run(plan, out_dir, settings, options, total, quiet)
+    try:
+        _summarize(writer, out_dir)
+    finally:
+        writer.close()
+
+
+def _run(
+    plan: KeywordPlan | Iterator[Candidate],
+    out_dir: Path,
+    settings: Settings,
+    options: BuildOptions,
+    total: int | None,
+    quiet: bool,
+) -> DatasetWriter:
+    observer = None if quiet else ProgressObserver(console, total, options.per_class)
+    try:
+        if observer is None:
+            return asyncio.run(build_dataset(plan, out_dir, settings, options))
+        with observer:
+            return asyncio.run(build_dataset(plan, out_dir, settings, options, observer))
+    except (SourceError, DatasetError) as exc:
+        fail(str(exc))
+    except KeyboardInterrupt:
+        fail(f"interrupted; {out_dir} is consistent, rerun the same command to resume", 130)
+
+
+def _summarize(writer: DatasetWriter, out_dir: Path) -> None:
+    out.print(funnel_table(funnel_by_class(writer.conn)))
+    sources = funnel_by_source(writer.conn)
+    if len(sources) > 1 or (sources and sources[0].label != "url_list"):
+        out.print(funnel_table(sources, title="Funnel by source", first="source"))
+    queries = engine_queries(writer.conn)
+    if queries:
+        out.print(engines_table(queries))
+    reasons = top_reasons(writer.conn)
+    if reasons:
+        out.print(reasons_table(reasons))
+    out.print(f"dataset: {out_dir}  (manifest.jsonl explains every URL)", highlight=False)
+
+
+def _keyword_plan(
+    raw: list[str], engines: str, licenses: str, seed: int, variations: int | None
+) -> KeywordPlan:
+    try:
+        engine_names = parse_engine_list(engines)
+        wanted = parse_license_list(licenses)
+    except ValueError as exc:
+        fail(str(exc))
+    kept: dict[str, None] = {}
+    for position, text in enumerate(raw, start=1):
+        try:
+            kept.setdefault(normalize_keyword(text), None)
+        except KeywordError as exc:
+            console.print(f"[yellow]skipped keyword {position}:[/yellow] {exc}", highlight=False)
+    if not kept:
+        fail("no usable keyword")
+    return KeywordPlan(tuple(kept), engine_names, wanted, seed=seed, max_variations=variations)
+
+
+def _label_formats(value: str) -> tuple[str, ...]:
+    formats = split_list(value)
+    unknown = [f for f in formats if f not in LABEL_FORMATS]
+    if unknown or not formats:
+        named = ", ".join(unknown) or repr(value)
+        fail(f"unknown label format {named}; use {','.join(LABEL_FORMATS)}")
+    return formats
+
+
+def _candidates(
+    sources: list[Path], label: str | None, url_column: str, label_column: str
+) -> Iterator[Candidate]:
+    return itertools.chain.from_iterable(
+        read_url_list(s, label=label, url_column=url_column, label_column=label_column)
+        for s in sources
+    )
+
+
+def _check_sources(sources: list[Path]) -> int | None:
+    totals = []
+    for source in sources:
+        if not source.exists():
+            fail(f"cannot read source {source}: no such file")
+        try:
+            totals.append(count_candidates(source))
+        except SourceError as exc:
+            fail(str(exc))
+    return None if None in totals else sum(t for t in totals if t is not None)
+
+
+def _settings_with(concurrency: int | None) -> Settings:
+    settings = get_settings()
+    if concurrency is None:
+        return settings
+    if concurrency < 1:
+        fail("--concurrency must be at least 1")
+    return settings.model_copy(update={"max_concurrency": concurrency})

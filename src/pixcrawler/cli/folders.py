@@ -1,0 +1,50 @@
+"""``pixcrawler validate`` and ``pixcrawler dedup``: checks on existing image folders."""
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from pixcrawler.cli._common import app, fail, out
+from pixcrawler.config import get_settings
+from pixcrawler.validator.folder import dedup_folder, validate_folder
+from pixcrawler.validator.integrity import ValidationRules
+
+
+@app.command()
+def validate(
+    folder: Annotated[Path, typer.Argument(help="A folder of images (any layout).")],
+) -> None:
+    """Fully decode every image in FOLDER and report the ones that fail, with reasons."""
+    if not folder.is_dir():
+        fail(f"{folder} is not a directory")
+    rules = ValidationRules.from_settings(get_settings())
+    bad = total = 0
+    for result in validate_folder(folder, rules):
+        total += 1
+        if not result.ok:
+            bad += 1
+            out.print(f"invalid\t{result.path}\t{result.reason}", highlight=False)
+    out.print(f"{total} files checked, {bad} invalid", highlight=False)
+    raise typer.Exit(1 if bad else 0)
+
+
+@app.command()
+def dedup(
+    folder: Annotated[Path, typer.Argument(help="A folder of images (any layout).")],
+    threshold: Annotated[int | None, typer.Option(help="pHash Hamming distance.")] = None,
+) -> None:
+    """List exact and near duplicates in FOLDER (and cross-class leakage); changes nothing."""
+    if not folder.is_dir():
+        fail(f"{folder} is not a directory")
+    radius = get_settings().phash_threshold if threshold is None else threshold
+    if not 0 <= radius <= 64:
+        fail("--threshold must be between 0 and 64")
+    count = 0
+    for dup in dedup_folder(folder, radius):
+        count += 1
+        leak = "\tcross-class" if dup.cross_class else ""
+        out.print(
+            f"{dup.kind}\t{dup.path}\t{dup.duplicate_of}\t{dup.distance}{leak}", highlight=False
+        )
+    out.print(f"{count} duplicates", highlight=False)

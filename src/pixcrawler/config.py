@@ -42,6 +42,16 @@ class Settings(BaseSettings):
     allowed_formats: tuple[str, ...] = ("JPEG", "PNG", "WEBP", "GIF", "BMP", "TIFF")
     animated_policy: Literal["first_frame", "reject"] = "first_frame"
 
+    # Validation level and quality gates (medium and slow levels); see docs/CONFIGURATION.md.
+    validation_level: Literal["fast", "medium", "slow"] = "fast"
+    min_sharpness: float = Field(default=30.0, ge=0)
+    min_brightness: float = Field(default=20.0, ge=0, le=255)
+    max_brightness: float = Field(default=240.0, ge=0, le=255)
+    min_entropy: float = Field(default=1.5, ge=0, le=8)
+    grayscale_channel_diff: float = Field(default=2.0, ge=0)
+    reject_grayscale: bool = False
+    max_aspect_ratio: float = Field(default=3.0, ge=1)
+
     # Deduplication: Hamming distance on a 64-bit pHash at or below which two images are one.
     phash_threshold: int = Field(default=6, ge=0, le=32)
 

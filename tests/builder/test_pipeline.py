@@ -186,3 +186,47 @@ def test_output_path_that_is_a_file_is_refused(tmp_path: Path) -> None:
     target.write_text("x")
     with pytest.raises(DatasetError, match="not a directory"):
         build([], target)
+
+
+def test_validation_level_changes_what_is_kept(server: FixtureServer, tmp_path: Path) -> None:
+    import io
+
+    from PIL import Image, ImageFilter
+
+    from pixcrawler.validator.levels import ValidationLevel
+    from support.images import render
+
+    buffer = io.BytesIO()
+    render(4242, (256, 256)).filter(ImageFilter.GaussianBlur(6)).save(buffer, "JPEG", quality=95)
+    url = server.add("/blurry.jpg", buffer.getvalue())
+    fast, medium = tmp_path / "fast", tmp_path / "medium"
+    build([Candidate(url, "x")], fast, validation_level=ValidationLevel.FAST)
+    build([Candidate(url, "x")], medium, validation_level=ValidationLevel.MEDIUM)
+    assert manifest(fast)[0]["status"] == "kept"
+    (row,) = manifest(medium)
+    assert row["status"] == "invalid"
+    assert row["reason"].startswith("blurry (sharpness")
+    assert Image.open(io.BytesIO(buffer.getvalue())).size == (256, 256)
+
+
+def test_medium_level_records_quality_scores(failure_modes: dict[str, str], tmp_path: Path) -> None:
+    from pixcrawler.validator.levels import ValidationLevel
+
+    out = tmp_path / "ds"
+    build([Candidate(failure_modes["ok_1"], "x")], out, validation_level=ValidationLevel.MEDIUM)
+    (row,) = manifest(out)
+    assert row["status"] == "kept"
+    assert {"sharpness", "brightness", "entropy"} <= set(row["quality"])
+
+
+def test_build_writes_report_and_dataset_card(
+    failure_modes: dict[str, str], tmp_path: Path
+) -> None:
+    out = tmp_path / "ds"
+    build(
+        [Candidate(failure_modes["ok_1"], "cat"), Candidate(failure_modes["not_found"], "cat")], out
+    )
+    html = (out / "report.html").read_text()
+    assert "data:image/" in html
+    assert "http 404" in html
+    assert (out / "README.md").read_text().startswith("---")

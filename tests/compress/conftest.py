@@ -122,13 +122,16 @@ def read_members(path: Path) -> dict[str, bytes]:
         with py7zr.SevenZipFile(path) as archive:
             archive.extractall(factory=factory)
         return {name: product.read() for name, product in _rewound(factory.products).items()}
-    with path.open("rb") as raw, zstandard.ZstdDecompressor().stream_reader(raw) as reader:
-        with tarfile.open(fileobj=reader, mode="r|") as archive:
-            return {
-                info.name: stream.read()
-                for info in archive
-                if (stream := archive.extractfile(info)) is not None
-            }
+    with (
+        path.open("rb") as raw,
+        zstandard.ZstdDecompressor().stream_reader(raw) as reader,
+        tarfile.open(fileobj=reader, mode="r|") as archive,
+    ):
+        return {
+            info.name: stream.read()
+            for info in archive
+            if (stream := archive.extractfile(info)) is not None
+        }
 
 
 def _rewound(products: dict[str, py7zr.io.Py7zBytesIO]) -> dict[str, py7zr.io.Py7zBytesIO]:

@@ -13,7 +13,7 @@ from pixcrawler.records import Status
 
 MANIFEST_FIELDS = (
     "url", "label", "status", "reason", "attempts", "source", "query", "file_name", "sha256",
-    "duplicate_of", "cross_class",
+    "duplicate_of", "cross_class", "quality",
 )  # fmt: skip
 METADATA_FIELDS = (
     "file_name", "label", "source_url", "sha256", "phash", "width", "height", "format",
@@ -49,6 +49,7 @@ def export_dataset(
 def _manifest_row(row: dict[str, Any]) -> dict[str, Any]:
     out = {name: row[name] for name in MANIFEST_FIELDS}
     out["cross_class"] = bool(row["cross_class"])
+    out["quality"] = json.loads(row["quality"]) if row["quality"] else None
     return out
 
 

@@ -25,7 +25,13 @@ from pixcrawler.builder._quota import ClassQuota
 from pixcrawler.config import Settings
 from pixcrawler.records import Candidate, Download, Outcome, Status
 from pixcrawler.utility.logging_config import get_logger
-from pixcrawler.validator.integrity import ValidationRules, inspect_image
+from pixcrawler.utility.report import ReportError, write_report
+from pixcrawler.validator.levels import (
+    ValidationLevel,
+    ValidationProfile,
+    dedup_threshold,
+    validate_image,
+)
 
 logger = get_logger(__name__)
 
@@ -38,10 +44,15 @@ CandidateSource = Iterable[Candidate] | AsyncIterable[Candidate]
 
 @dataclass(frozen=True, slots=True)
 class BuildOptions:
-    """What to build: the per-class cap, label formats and validation worker threads."""
+    """What to build: the per-class cap, label formats, validation level and worker threads."""
 
     per_class: int | None = None
     label_formats: tuple[str, ...] = LABEL_FORMATS
+    #: fast (integrity), medium (+ quality gates), slow (+ EXIF, wider near-duplicate radius);
+    #: ``None`` takes ``PIXCRAWLER_VALIDATION_LEVEL``.
+    validation_level: ValidationLevel | None = None
+    #: Write ``report.html`` and the ``README.md`` dataset card after the build.
+    report: bool = True
     #: Threads decoding and hashing images; 0 uses asyncio's default executor.
     validation_workers: int = field(default_factory=lambda: os.cpu_count() or 1)
 
@@ -59,10 +70,10 @@ class Pipeline:
 
     def __init__(
         self, writer: DatasetWriter, downloader: Downloader, executor: Executor | None,
-        rules: ValidationRules, quota: ClassQuota, observer: BuildObserver | None,
+        profile: ValidationProfile, quota: ClassQuota, observer: BuildObserver | None,
     ) -> None:  # fmt: skip
         self.writer, self.downloader, self.executor = writer, downloader, executor
-        self.rules, self.quota, self.observer = rules, quota, observer
+        self.profile, self.quota, self.observer = profile, quota, observer
         self._claimed: set[tuple[str, str]] = set()
         self._order = itertools.count()
 
@@ -139,7 +150,7 @@ class Pipeline:
         loop = asyncio.get_running_loop()
         try:
             info = await loop.run_in_executor(
-                self.executor, inspect_image, download.content, self.rules
+                self.executor, validate_image, download.content, self.profile
             )
         except ValidationError as error:
             outcome = Outcome(
@@ -190,7 +201,9 @@ async def build_dataset(
     Whatever stops the run (the end, an error, Ctrl-C) the state is committed and the
     manifest, metadata and label files are exported, so the folder is always consistent.
     """
-    writer = DatasetWriter(out, phash_threshold=settings.phash_threshold)
+    profile = ValidationProfile.from_settings(settings, options.validation_level)
+    radius = dedup_threshold(profile.level, settings.phash_threshold)
+    writer = DatasetWriter(out, phash_threshold=radius)
     executor = _executor(options.validation_workers)
     log = logger.bind(operation="build", out=str(out))
     log.info("build started")
@@ -200,7 +213,7 @@ async def build_dataset(
     try:
         async with Downloader(settings, clients) as downloader:
             pipeline = Pipeline(
-                writer, downloader, executor, ValidationRules.from_settings(settings),
+                writer, downloader, executor, profile,
                 quota, observer,
             )  # fmt: skip
             sources = _sources(source, discovery, quota, writer)
@@ -210,8 +223,19 @@ async def build_dataset(
         if executor is not None:
             executor.shutdown(wait=True, cancel_futures=True)
         writer.export(options.label_formats)
+        if options.report:
+            _write_report(out, options.per_class)
         log.bind(kept=sum(writer.kept.values())).info("build finished")
     return writer
+
+
+def _write_report(out: Path, per_class: int | None) -> None:
+    try:
+        write_report(out, target_per_class=per_class)
+    except (OSError, ReportError) as exc:  # The dataset is complete without its report.
+        logger.bind(operation="report", error_type=type(exc).__name__, error=str(exc)).warning(
+            "report not written"
+        )
 
 
 def _sources(

@@ -1,5 +1,6 @@
 """The dataset's durable state: one SQLite file beside the images, the truth for resume."""
 
+import json
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,6 +20,7 @@ CREATE TABLE IF NOT EXISTS candidates (
     source TEXT, query TEXT, page_url TEXT, title TEXT,
     license TEXT, license_url TEXT, attribution TEXT,
     sha256 TEXT, file_name TEXT, width INTEGER, height INTEGER, format TEXT, phash TEXT,
+    quality TEXT,
     duplicate_of TEXT, cross_class INTEGER NOT NULL DEFAULT 0,
     seq INTEGER NOT NULL,
     PRIMARY KEY (url, label)
@@ -34,7 +36,7 @@ COLUMNS = (
     "url", "label", "status", "reason", "retryable", "attempts", "source", "query", "page_url",
     "title",
     "license", "license_url", "attribution", "sha256", "file_name", "width", "height", "format",
-    "phash", "duplicate_of", "cross_class", "seq",
+    "phash", "quality", "duplicate_of", "cross_class", "seq",
 )  # fmt: skip
 
 
@@ -67,6 +69,7 @@ def outcome_row(outcome: Outcome, *, retryable: bool, seq: int) -> tuple[Any, ..
         outcome.sha256, outcome.file_name,
         info.width if info else None, info.height if info else None,
         info.format if info else None, f"{info.phash:016x}" if info else None,
+        json.dumps(info.quality) if info and info.quality else None,
         dup.file_name if dup else None, int(bool(dup and dup.label != c.label)), seq,
     )  # fmt: skip
 

@@ -26,6 +26,7 @@ from pixcrawler.cli._console import ProgressObserver, engines_table, funnel_tabl
 from pixcrawler.config import Settings, get_settings
 from pixcrawler.licenses import parse_license_list
 from pixcrawler.records import Candidate
+from pixcrawler.validator.levels import ValidationLevel
 
 #: Keyword classes stop at this many kept images unless --per-class says otherwise.
 DEFAULT_KEYWORD_PER_CLASS = 100
@@ -65,6 +66,10 @@ def build(
     labels: Annotated[str, typer.Option(help="Label formats: json,csv,yaml,txt.")] = ",".join(
         LABEL_FORMATS
     ),
+    validation_level: Annotated[
+        ValidationLevel | None,
+        typer.Option(help="fast: integrity; medium: + quality gates; slow: + EXIF, wider dedup."),
+    ] = None,
     concurrency: Annotated[int | None, typer.Option(help="Concurrent downloads.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
 ) -> None:
@@ -88,7 +93,11 @@ def build(
     else:
         total = _check_sources(source or [])
         plan = _candidates(source or [], label, url_column, label_column)
-    options = BuildOptions(per_class=per_class, label_formats=_label_formats(labels))
+    options = BuildOptions(
+        per_class=per_class,
+        label_formats=_label_formats(labels),
+        validation_level=validation_level,
+    )
     writer = _run(plan, out_dir, settings, options, total, quiet)
     try:
         _summarize(writer, out_dir)
@@ -128,6 +137,8 @@ def _summarize(writer: DatasetWriter, out_dir: Path) -> None:
     if reasons:
         out.print(reasons_table(reasons))
     out.print(f"dataset: {out_dir}  (manifest.jsonl explains every URL)", highlight=False)
+    if (out_dir / "report.html").is_file():
+        out.print(f"report:  {out_dir / 'report.html'}", highlight=False)
 
 
 def _keyword_plan(

@@ -8,17 +8,21 @@ import typer
 from pixcrawler.cli._common import app, fail, out
 from pixcrawler.config import get_settings
 from pixcrawler.validator.folder import dedup_folder, validate_folder
-from pixcrawler.validator.integrity import ValidationRules
+from pixcrawler.validator.levels import ValidationLevel, ValidationProfile
 
 
 @app.command()
 def validate(
     folder: Annotated[Path, typer.Argument(help="A folder of images (any layout).")],
+    level: Annotated[
+        ValidationLevel | None,
+        typer.Option(help="fast: integrity; medium: + quality gates; slow: + EXIF checks."),
+    ] = None,
 ) -> None:
     """Fully decode every image in FOLDER and report the ones that fail, with reasons."""
     if not folder.is_dir():
         fail(f"{folder} is not a directory")
-    rules = ValidationRules.from_settings(get_settings())
+    rules = ValidationProfile.from_settings(get_settings(), level)
     bad = total = 0
     for result in validate_folder(folder, rules):
         total += 1

@@ -14,6 +14,7 @@ from pixcrawler.records import ImageInfo
 from pixcrawler.utility.logging_config import get_logger
 from pixcrawler.validator.dedup import DedupIndex
 from pixcrawler.validator.integrity import ValidationRules, inspect_image
+from pixcrawler.validator.levels import ValidationLevel, ValidationProfile, validate_image
 
 logger = get_logger(__name__)
 
@@ -77,20 +78,28 @@ def label_of(root: Path, path: Path) -> str:
 
 def validate_folder(
     root: Path,
-    rules: ValidationRules,
+    rules: ValidationRules | ValidationProfile,
     *,
     extensions: Collection[str] | None = IMAGE_EXTENSIONS,
 ) -> Iterator[FolderResult]:
-    """Check every image under ``root`` against ``rules``, one result per file, in walk order."""
+    """Check every image under ``root``, one result per file, in walk order.
+
+    ``rules`` alone means the fast level (integrity); a profile brings its level's checks.
+    """
+    profile = rules if isinstance(rules, ValidationProfile) else _fast(rules)
     for path in iter_image_files(root, extensions):
-        yield _validate_file(root, path, rules)
+        yield _validate_file(root, path, profile)
 
 
-def _validate_file(root: Path, path: Path, rules: ValidationRules) -> FolderResult:
+def _fast(rules: ValidationRules) -> ValidationProfile:
+    return ValidationProfile(ValidationLevel.FAST, rules)
+
+
+def _validate_file(root: Path, path: Path, profile: ValidationProfile) -> FolderResult:
     """Read and inspect one file, turning a refusal into a failed result."""
     label = label_of(root, path)
     try:
-        info = inspect_image(path.read_bytes(), rules)
+        info = validate_image(path.read_bytes(), profile)
     except OSError as exc:
         return FolderResult(path, label, ok=False, reason=f"unreadable ({exc.strerror})", info=None)
     except ValidationError as exc:

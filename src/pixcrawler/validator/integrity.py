@@ -224,4 +224,8 @@ def _grayscale(img: Image.Image) -> Image.Image:
     if img.mode in ("P", "PA"):
         # Going through RGBA avoids Pillow's warning about byte-string palette transparency.
         return img.convert("RGBA").convert("L")
+    if img.mode.startswith("I;16") or img.mode == "I":
+        # Pillow's I→L conversion clips at 255, turning every 16-bit image white (and every
+        # pair of them into "duplicates"); scale the samples down instead.
+        return img.convert("I").point(lambda value: value / 257).convert("L")
     return img.convert("L")

@@ -7,6 +7,7 @@ from enum import StrEnum
 from PIL import Image
 
 from pixcrawler.builder._exceptions import ValidationError
+from pixcrawler.config import Settings
 from pixcrawler.records import ImageInfo
 from pixcrawler.validator.integrity import ValidationRules, decode_image
 from pixcrawler.validator.quality import QualityThresholds, judge, measure
@@ -40,6 +41,17 @@ class ValidationProfile:
     level: ValidationLevel
     rules: ValidationRules
     thresholds: QualityThresholds = field(default_factory=QualityThresholds)
+
+    @classmethod
+    def from_settings(
+        cls, settings: Settings, level: ValidationLevel | None = None
+    ) -> "ValidationProfile":
+        """The profile the settings describe; ``level`` overrides ``validation_level``."""
+        return cls(
+            level or ValidationLevel(settings.validation_level),
+            ValidationRules.from_settings(settings),
+            QualityThresholds.from_settings(settings),
+        )
 
 
 def validate_image(data: bytes, profile: ValidationProfile) -> ImageInfo:

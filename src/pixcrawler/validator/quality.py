@@ -8,6 +8,8 @@ import numpy as np
 import numpy.typing as npt
 from PIL import Image
 
+from pixcrawler.config import Settings
+
 #: Longest side of the copy the pixel scores are measured on. Models train at a similar size, so
 #: blur that vanishes at this scale is blur the model never sees; it also keeps ``measure`` fast.
 WORKING_SIDE = 256
@@ -39,6 +41,19 @@ class QualityThresholds:
     grayscale_channel_diff: float = 2.0  # mean |R-G|, |G-B|, |B-R| below this is grayscale
     reject_grayscale: bool = False  # measured either way; many datasets want grayscale kept
     max_aspect_ratio: float = 3.0  # longer side over shorter side
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "QualityThresholds":
+        """Thresholds from ``PIXCRAWLER_MIN_SHARPNESS`` and friends."""
+        return cls(
+            min_sharpness=settings.min_sharpness,
+            min_brightness=settings.min_brightness,
+            max_brightness=settings.max_brightness,
+            min_entropy=settings.min_entropy,
+            grayscale_channel_diff=settings.grayscale_channel_diff,
+            reject_grayscale=settings.reject_grayscale,
+            max_aspect_ratio=settings.max_aspect_ratio,
+        )
 
 
 @dataclass(frozen=True, slots=True)

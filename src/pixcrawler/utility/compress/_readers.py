@@ -32,11 +32,16 @@ _CHUNK = 1 << 20
 
 @dataclass(frozen=True, slots=True)
 class Member:
-    """A file read from an archive: its name, SHA-256 and, when asked for, its bytes."""
+    """A file read from an archive: its name, SHA-256 and, when asked for, its bytes.
+
+    ``error`` says why a member of a random-access archive (ZIP) could not be read; the
+    others are then still read. Streamed formats stop at the first damage instead.
+    """
 
     name: str
     sha256: str
     content: bytes | None = None
+    error: str | None = None
 
 
 KeepContent = Callable[[str], bool]
@@ -72,8 +77,15 @@ def _zip_members(path: Path, keep: KeepContent) -> Iterator[Member]:
     with zipfile.ZipFile(path) as archive:
         for info in archive.infolist():
             if not info.is_dir():
-                with archive.open(info) as stream:  # Checks each member's CRC at its end.
-                    yield _digest(info.filename, stream, keep)
+                yield _zip_member(archive, info, keep)
+
+
+def _zip_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, keep: KeepContent) -> Member:
+    try:
+        with archive.open(info) as stream:  # Checks the member's CRC at its end.
+            return _digest(info.filename, stream, keep)
+    except READ_ERRORS as exc:
+        return Member(info.filename, "", error=f"{type(exc).__name__}: {exc}")
 
 
 def _tar_zst_members(path: Path, keep: KeepContent) -> Iterator[Member]:

@@ -67,23 +67,34 @@ def _check_sidecar(path: Path) -> list[str]:
 
 def _compare(members: list[Member], problems: list[str]) -> int:
     """Compare members with the sums file, appending to ``problems``; returns members matched."""
-    sums = next((member for member in members if member.content is not None), None)
-    if sums is None or sums.content is None:
-        problems.append(f"no {SUMS_NAME} at the top of the archive")
+    problems.extend(f"cannot read {m.name}: {m.error}" for m in members if m.error is not None)
+    loaded = _load_sums(members, problems)
+    if loaded is None:
         return 0
-    top = sums.name.partition("/")[0]
-    try:
-        expected = parse_sums(sums.content.decode("utf-8").splitlines())
-    except (UnicodeDecodeError, PackagingError) as exc:
-        problems.append(f"{sums.name} is unreadable: {exc}")
-        return 0
-    prefix = f"{top}/"
-    others = [m for m in members if m is not sums]
+    sums, expected = loaded
+    prefix = sums.name.removesuffix(SUMS_NAME)
+    unreadable = {m.name.removeprefix(prefix) for m in members if m.error is not None}
+    others = [m for m in members if m is not sums and m.error is None]
     actual = {m.name[len(prefix) :]: m.sha256 for m in others if m.name.startswith(prefix)}
     unlisted = [m.name for m in others if not m.name.startswith(prefix)]
     unlisted += [prefix + name for name in actual.keys() - expected]
-    problems.extend(f"missing member {prefix}{name}" for name in sorted(expected.keys() - actual))
+    missing = expected.keys() - actual.keys() - unreadable
+    problems.extend(f"missing member {prefix}{name}" for name in sorted(missing))
     problems.extend(f"unlisted member {name}" for name in sorted(unlisted))
     mismatched = sorted(name for name in expected.keys() & actual if expected[name] != actual[name])
     problems.extend(f"checksum mismatch {prefix}{name}" for name in mismatched)
     return len(expected.keys() & actual) - len(mismatched)
+
+
+def _load_sums(members: list[Member], problems: list[str]) -> tuple[Member, dict[str, str]] | None:
+    sums = next((m for m in members if _is_sums(m.name)), None)
+    if sums is None:
+        problems.append(f"no {SUMS_NAME} at the top of the archive")
+        return None
+    if sums.content is None:
+        return None  # Unreadable, already reported.
+    try:
+        return sums, parse_sums(sums.content.decode("utf-8").splitlines())
+    except (UnicodeDecodeError, PackagingError) as exc:
+        problems.append(f"{sums.name} is unreadable: {exc}")
+        return None

@@ -28,8 +28,7 @@ from _peers import (
 )
 
 TOOLS = ("img2dataset", "pixcrawler")
-
-
+#: Images in the runs that measure start-up cost.
 TINY_IMAGES = 10
 
 

@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from compress_samples import Extract
 
-from conftest import Extract
 from pixcrawler.utility.compress import (
     ARCHIVE_FORMATS,
     ArchiveFormat,

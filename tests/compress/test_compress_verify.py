@@ -5,8 +5,8 @@ import shutil
 from pathlib import Path
 
 import pytest
+from compress_samples import Extract
 
-from conftest import Extract
 from pixcrawler.utility.compress import (
     ARCHIVE_FORMATS,
     ArchiveFormat,

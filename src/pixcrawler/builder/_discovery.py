@@ -69,14 +69,14 @@ class Discovery:
         return _decode(text, request)
 
     async def _get(self, request: PageRequest) -> str:
-        client = self._clients.next()
         try:
-            response = await client.get(
-                request.url,
-                params=dict(request.params),
-                headers=dict(request.headers),
-                follow_redirects=True,
-            )
+            async with self._clients.lease() as client:
+                response = await client.get(
+                    request.url,
+                    params=dict(request.params),
+                    headers=dict(request.headers),
+                    follow_redirects=True,
+                )
         except httpx.HTTPError as exc:
             raise classify_network_error(exc, url=request.url) from exc
         if response.status_code >= 400:

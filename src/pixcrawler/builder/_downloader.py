@@ -87,21 +87,23 @@ class Downloader:
         host, _ = split_host(url)
         async with self._host_slots[host]:
             try:
-                async with asyncio.timeout(self.settings.total_timeout):
-                    return await self._follow(url)
+                async with (
+                    asyncio.timeout(self.settings.total_timeout),
+                    self._clients.lease() as client,
+                ):
+                    return await self._follow(client, url)
             except TimeoutError as exc:
                 raise TimeoutException("timeout (total deadline)", url=url) from exc
             except httpx.HTTPError as exc:
                 raise classify_network_error(exc, url=url) from exc
 
-    async def _follow(self, url: str) -> _Body:
+    async def _follow(self, client: httpx.AsyncClient, url: str) -> _Body:
         current, seen = url, set()
         for _ in range(self.settings.max_redirects + 1):
             if current in seen:
                 raise BadRequestError("redirect loop", url=url)
             seen.add(current)
             await self._guard.check(current)
-            client = self._clients.next()
             response = await client.send(client.build_request("GET", current), stream=True)
             try:
                 if response.status_code in _REDIRECTS and "location" in response.headers:

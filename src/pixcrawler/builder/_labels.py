@@ -19,6 +19,8 @@ from pixcrawler.utility.logging_config import get_logger
 logger = get_logger(__name__)
 
 LABEL_FORMATS = ("json", "csv", "yaml", "txt")
+# libyaml's safe dumper is ~10x faster than the pure-Python one; same output, same safety.
+_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 # Tabs and everything str.splitlines() breaks on, so a txt row stays one line of three fields.
 _TXT_UNSAFE = re.compile("[\t\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
 
@@ -172,7 +174,7 @@ class _YamlSink:
         self.handle, self.empty = handle, True
 
     def write(self, row: LabelRow) -> None:
-        yaml.safe_dump([_record(row)], self.handle, allow_unicode=True, sort_keys=False)
+        yaml.dump([_record(row)], self.handle, Dumper=_DUMPER, allow_unicode=True, sort_keys=False)
         self.empty = False
 
     def finish(self) -> None:
@@ -213,7 +215,7 @@ def _classes_csv(handle: TextIO, names: Sequence[str]) -> None:
 
 
 def _classes_yaml(handle: TextIO, names: Sequence[str]) -> None:
-    yaml.safe_dump(list(names), handle, allow_unicode=True)
+    yaml.dump(list(names), handle, Dumper=_DUMPER, allow_unicode=True)
 
 
 def _classes_txt(handle: TextIO, names: Sequence[str]) -> None:

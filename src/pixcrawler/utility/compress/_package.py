@@ -1,52 +1,27 @@
 """Package a dataset folder into one verified archive: ``package_dataset``."""
 
-import io
 import os
 import secrets
-import tempfile
 import time
-from collections import deque
-from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import BinaryIO, TypeVar
 
+from pixcrawler.utility.compress._assembly import ArchivePlan, Progress, write_archive
 from pixcrawler.utility.compress._checksums import (
     SUMS_NAME,
-    HashingReader,
     file_sha256,
-    format_sums,
     sidecar_path,
     write_sidecar,
 )
 from pixcrawler.utility.compress._errors import PackagingError
-from pixcrawler.utility.compress._recompress import (
-    TEXT_SUFFIXES,
-    RecompressFormat,
-    check_encoder,
-    plan_renames,
-    reencode,
-    rewrite_paths,
-)
-from pixcrawler.utility.compress._selection import Entry, require_dataset, select_entries
-from pixcrawler.utility.compress._writers import (
-    ARCHIVE_FORMATS,
-    SUFFIXES,
-    ArchiveFormat,
-    ArchiveWriter,
-    open_writer,
-)
+from pixcrawler.utility.compress._recompress import RecompressFormat, check_encoder, plan_renames
+from pixcrawler.utility.compress._selection import require_dataset, select_entries
+from pixcrawler.utility.compress._writers import ARCHIVE_FORMATS, SUFFIXES, ArchiveFormat
 from pixcrawler.utility.logging_config import get_logger
 
 logger = get_logger(__name__)
-
-Progress = Callable[[int, int], None]
-_In = TypeVar("_In")
-_Out = TypeVar("_Out")
-# Encoding threads: Pillow releases the GIL while encoding, so threads use every core.
-_WORKERS = min(32, os.cpu_count() or 1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,29 +38,6 @@ class PackageResult:
     sidecar: Path
     checksum_manifest: str
     recompressed: int = 0
-
-
-@dataclass(frozen=True, slots=True)
-class _Plan:
-    """Everything decided before writing starts."""
-
-    fmt: ArchiveFormat
-    top: str
-    entries: list[Entry]
-    renames: dict[str, str]
-    recompress: RecompressFormat | None
-    quality: int
-
-
-@dataclass(frozen=True, slots=True)
-class _Payload:
-    """One member ready to add: a file to stream or bytes made in memory."""
-
-    name: str
-    data: Path | bytes
-    mtime: float
-    compress: bool
-    temporary: bool = False
 
 
 def package_dataset(
@@ -117,38 +69,42 @@ def package_dataset(
     Raises:
         PackagingError: not a dataset, a bad option, an unreadable file or a failed write.
     """
-    root = root.resolve()
-    plan = _plan(root, fmt, recompress, quality)
-    target = (out or root.parent / f"{root.name}{SUFFIXES[plan.fmt]}").resolve()
-    if target.is_dir():
-        raise PackagingError(f"output {target} is a directory")
-    bytes_in = sum(entry.size for entry in plan.entries)
-    log = logger.bind(operation="compression", dataset=str(root), format=fmt, out=str(target))
-    log.bind(files=len(plan.entries), bytes_in=bytes_in, recompress=recompress).info(
+    plan = _plan(root.resolve(), out, fmt, recompress, quality)
+    log = logger.bind(
+        operation="compression", dataset=str(plan.root), format=plan.fmt, out=str(plan.target)
+    )
+    log.bind(files=len(plan.entries), bytes_in=plan.bytes_in, recompress=recompress).info(
         "packaging started"
     )
     started = time.perf_counter()
     try:
-        digest = _write_atomically(target, partial(_write_archive, plan=plan, progress=progress))
+        digest = _write_atomically(
+            plan.target, partial(write_archive, plan=plan, progress=progress)
+        )
     except Exception as exc:
-        seconds = round(time.perf_counter() - started, 3)
-        log.bind(error_type=type(exc).__name__, seconds=seconds).error("packaging failed")
+        log.bind(error_type=type(exc).__name__, error=str(exc), seconds=_since(started)).error(
+            "packaging failed"
+        )
         if isinstance(exc, OSError):
-            raise PackagingError(f"cannot package {root}: {exc}") from exc
+            raise PackagingError(f"cannot package {plan.root}: {exc}") from exc
         raise
     result = PackageResult(
-        path=target, format=plan.fmt, files=len(plan.entries), bytes_in=bytes_in,
-        bytes_out=target.stat().st_size, seconds=round(time.perf_counter() - started, 3),
-        sha256=digest, sidecar=sidecar_path(target), checksum_manifest=f"{plan.top}/{SUMS_NAME}",
+        path=plan.target, format=plan.fmt, files=len(plan.entries), bytes_in=plan.bytes_in,
+        bytes_out=plan.target.stat().st_size, seconds=_since(started), sha256=digest,
+        sidecar=sidecar_path(plan.target), checksum_manifest=f"{plan.top}/{SUMS_NAME}",
         recompressed=len(plan.renames),
     )  # fmt: skip
     log.bind(
-        files=result.files, bytes_in=bytes_in, bytes_out=result.bytes_out, seconds=result.seconds
-    ).info("packaging finished")
+        files=result.files, bytes_in=result.bytes_in, bytes_out=result.bytes_out,
+        seconds=result.seconds,
+    ).info("packaging finished")  # fmt: skip
     return result
 
 
-def _plan(root: Path, fmt: str, recompress: str | None, quality: int) -> _Plan:
+def _plan(
+    root: Path, out: Path | None, fmt: str, recompress: str | None, quality: int
+) -> ArchivePlan:
+    """Check every option and list the files, before anything is written."""
     require_dataset(root)
     chosen = next((known for known in ARCHIVE_FORMATS if known == fmt), None)
     if chosen is None:
@@ -156,9 +112,16 @@ def _plan(root: Path, fmt: str, recompress: str | None, quality: int) -> _Plan:
     if isinstance(quality, bool) or not 1 <= quality <= 100:
         raise PackagingError(f"quality must be between 1 and 100, not {quality!r}")
     encoder = check_encoder(recompress) if recompress is not None else None
+    target = (out or root.parent / f"{root.name}{SUFFIXES[chosen]}").resolve()
+    if target.is_dir():
+        raise PackagingError(f"output {target} is a directory")
     entries = select_entries(root)
     renames = plan_renames(entries, encoder) if encoder is not None else {}
-    return _Plan(chosen, root.name, entries, renames, encoder, quality)
+    return ArchivePlan(root, target, chosen, entries, renames, encoder, quality)
+
+
+def _since(started: float) -> float:
+    return round(time.perf_counter() - started, 3)
 
 
 def _write_atomically(target: Path, write: Callable[[Path], None]) -> str:
@@ -174,71 +137,3 @@ def _write_atomically(target: Path, write: Callable[[Path], None]) -> str:
         temporary.unlink(missing_ok=True)
     write_sidecar(target, digest, name=target.name)
     return digest
-
-
-def _write_archive(path: Path, *, plan: _Plan, progress: Progress | None) -> None:
-    total, digests = len(plan.entries), dict[str, str]()
-    with (
-        open_writer(plan.fmt, path) as writer,
-        tempfile.TemporaryDirectory(prefix="pixcrawler-package-") as scratch,
-        ThreadPoolExecutor(_WORKERS, thread_name_prefix="recompress") as pool,
-    ):
-        prepare = partial(_prepare, plan=plan, scratch=Path(scratch))
-        payloads = (
-            _ordered_map(pool, prepare, plan.entries)
-            if plan.renames
-            else map(prepare, plan.entries)
-        )
-        if progress is not None:
-            progress(0, total)
-        for done, payload in enumerate(payloads, 1):
-            digests[payload.name] = _add(writer, plan.top, payload)
-            if progress is not None:
-                progress(done, total)
-        sums = format_sums(digests)
-        # The newest member's time, so the same dataset always gives the same bytes.
-        stamp = max((entry.mtime for entry in plan.entries), default=0.0)
-        writer.add(f"{plan.top}/{SUMS_NAME}", io.BytesIO(sums), len(sums), stamp, compress=True)
-
-
-def _prepare(entry: Entry, *, plan: _Plan, scratch: Path) -> _Payload:
-    """Re-encode a renamed image or rewrite a text file when recompressing; else pass through."""
-    compress = not entry.is_image
-    if plan.recompress is not None and entry.name in plan.renames:
-        data = reencode(entry.source, plan.recompress, plan.quality)
-        return _Payload(plan.renames[entry.name], data, entry.mtime, compress=False)
-    if plan.renames and entry.source.suffix.lower() in TEXT_SUFFIXES:
-        rewritten = scratch / secrets.token_hex(8)
-        with rewritten.open("xb") as target:
-            rewrite_paths(entry.source, plan.renames, target)
-        return _Payload(entry.name, rewritten, entry.mtime, compress, temporary=True)
-    return _Payload(entry.name, entry.source, entry.mtime, compress)
-
-
-def _add(writer: ArchiveWriter, top: str, payload: _Payload) -> str:
-    """Stream one payload into the archive; returns the SHA-256 of the bytes added."""
-    raw: BinaryIO
-    if isinstance(payload.data, bytes):
-        size, raw = len(payload.data), io.BytesIO(payload.data)
-    else:
-        size, raw = payload.data.stat().st_size, payload.data.open("rb")
-    with raw:
-        reader = HashingReader(raw)
-        writer.add(f"{top}/{payload.name}", reader, size, payload.mtime, compress=payload.compress)
-    if payload.temporary and isinstance(payload.data, Path):
-        payload.data.unlink()
-    return reader.digest.hexdigest()
-
-
-def _ordered_map(
-    pool: ThreadPoolExecutor, work: Callable[[_In], _Out], items: Iterable[_In]
-) -> Iterator[_Out]:
-    """``pool.map`` that stays only a few tasks ahead of its consumer, so memory stays flat."""
-    ahead = 2 * _WORKERS
-    pending: deque[Future[_Out]] = deque()
-    for item in items:
-        pending.append(pool.submit(work, item))
-        if len(pending) >= ahead:
-            yield pending.popleft().result()
-    while pending:
-        yield pending.popleft().result()

@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 TORCHVISION_VENV ?= $(HOME)/.cache/pixcrawler/venv-torchvision-0.29.1
 TORCHVISION_STAMP := $(TORCHVISION_VENV)/.installed
 
-.PHONY: build test lint venv torchvision-venv clean
+.PHONY: build test lint bench venv torchvision-venv clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,10 @@ lint: $(STAMP)
 
 test: lint $(TORCHVISION_STAMP)
 	PIXCRAWLER_TORCHVISION_PYTHON=$(TORCHVISION_VENV)/bin/python $(BIN)/pytest
+
+# Side-by-side ingest benchmark against img2dataset (own virtualenv under benchmarks/.work).
+bench: $(STAMP)
+	$(BIN)/python benchmarks/ingest.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -115,6 +115,19 @@ def assert_bounded(world: SearchWorld, engine: str, labels: list[str]) -> None:
         assert 1 <= len(tried) <= MAX_ENGINE_FAILURES, (label, tried)
 
 
+def table(stdout: str, title: str) -> dict[str, list[str]]:
+    """The rows of the Rich table titled ``title``: first cell -> the other cells."""
+    lines = [line.rstrip() for line in stdout.splitlines()]
+    start = lines.index(title)
+    rows: dict[str, list[str]] = {}
+    for line in lines[start + 4 :]:
+        if line.startswith("└"):
+            break
+        cells = [cell.strip() for cell in line.strip("│").split("│")]
+        rows[cells[0]] = cells[1:]
+    return rows
+
+
 def one_line_error(result: subprocess.CompletedProcess[str]) -> str:
     assert result.returncode == 2, result.stderr
     assert "Traceback" not in result.stderr
@@ -154,10 +167,18 @@ def test_keywords_fill_every_class_from_every_engine(world: SearchWorld, tmp_pat
             assert row["attribution"] and row["page_url"]
         else:
             assert row["license"] is None and row["attribution"] is None
-    for table in ("Funnel", "Funnel by source", "Engines"):
-        assert f"\n{table}" in "\n" + result.stdout
-    for name in [*labels, *ALL_ENGINES]:
-        assert name in result.stdout
+    # The summary: candidates, downloaded, valid, unique, kept per class and per source.
+    by_class = table(result.stdout, "Funnel")
+    assert {label: cells[-1] for label, cells in by_class.items()} == {
+        **dict.fromkeys(labels, "14"),
+        "all": "42",
+    }
+    by_source = table(result.stdout, "Funnel by source")
+    assert set(by_source) == {*ALL_ENGINES, "all"}
+    assert by_source["all"][-1] == "42"
+    engines = table(result.stdout, "Engines")  # queries, failed, pages, candidates
+    assert set(engines) == set(ALL_ENGINES)
+    assert all(int(cells[0]) >= 3 and cells[1] == "0" for cells in engines.values())
 
 
 def test_the_same_photo_on_two_engines_is_kept_once(world: SearchWorld, tmp_path: Path) -> None:

@@ -33,8 +33,8 @@ def check_encoder(fmt: str) -> RecompressFormat:
         if fmt == known:
             if not features.check(known):
                 raise PackagingError(
-                    f"{known.upper()} encoding is not available in this Pillow build; "
-                    "install Pillow >= 11.2 (or pillow-avif-plugin for older versions)"
+                    f"{known.upper()} encoding is not available in this Pillow build"
+                    + ("; AVIF needs Pillow >= 11.2" if known == "avif" else "")
                 )
             return known
     raise PackagingError(f"unknown recompression format {fmt!r}; choose webp or avif")

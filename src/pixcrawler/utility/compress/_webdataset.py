@@ -55,15 +55,20 @@ def write_webdataset(root: Path, out_dir: Path, *, shard_size: int = 1000) -> li
     started = time.perf_counter()
     out_dir.mkdir(parents=True, exist_ok=True)
     try:
-        shards = _write_shards(_samples(root, classes), out_dir, root.name, shard_size)
+        shards, files = _write_shards(_samples(root, classes), out_dir, root.name, shard_size)
     except Exception as exc:
-        log.bind(error_type=type(exc).__name__).error("webdataset failed")
+        seconds = round(time.perf_counter() - started, 3)
+        log.bind(error_type=type(exc).__name__, error=str(exc), seconds=seconds).error(
+            "webdataset failed"
+        )
         if isinstance(exc, OSError):
             raise PackagingError(f"cannot write shards of {root}: {exc}") from exc
         raise
     bytes_out = sum(shard.stat().st_size for shard in shards)
     seconds = round(time.perf_counter() - started, 3)
-    log.bind(shards=len(shards), bytes_out=bytes_out, seconds=seconds).info("webdataset finished")
+    log.bind(files=files, shards=len(shards), bytes_out=bytes_out, seconds=seconds).info(
+        "webdataset finished"
+    )
     return shards
 
 
@@ -124,8 +129,12 @@ def _sample(root: Path, classes: dict[str, int], row: dict[str, Any], number: in
     return _Sample(key, root / file_name, path.suffix.lower().lstrip("."), classes[label], row)
 
 
-def _write_shards(samples: Iterable[_Sample], out_dir: Path, name: str, size: int) -> list[Path]:
+def _write_shards(
+    samples: Iterable[_Sample], out_dir: Path, name: str, size: int
+) -> tuple[list[Path], int]:
+    """Write the shards, then rename them all into place; returns them and the sample count."""
     finals: list[Path] = []
+    count = 0
     partials: list[Path] = []
     iterator = iter(samples)
     try:
@@ -133,13 +142,14 @@ def _write_shards(samples: Iterable[_Sample], out_dir: Path, name: str, size: in
             finals.append(out_dir / f"{name}-{len(finals):06d}.tar")
             partials.append(out_dir / f".{finals[-1].name}.{secrets.token_hex(4)}.tmp")
             _write_shard(partials[-1], chunk)
+            count += len(chunk)
         for partial, final in zip(partials, finals, strict=True):
             os.replace(partial, final)
     finally:
         for partial in partials:
             partial.unlink(missing_ok=True)
     _remove_stale(out_dir, name, len(finals))
-    return finals
+    return finals, count
 
 
 def _write_shard(path: Path, samples: list[_Sample]) -> None:

@@ -16,7 +16,8 @@ ArchiveFormat = Literal["zip", "7z", "tar.zst"]
 ARCHIVE_FORMATS: tuple[ArchiveFormat, ...] = ("zip", "7z", "tar.zst")
 SUFFIXES: dict[ArchiveFormat, str] = {"zip": ".zip", "7z": ".7z", "tar.zst": ".tar.zst"}
 
-#: LZMA2 preset for 7z: 9 gains under 1% on JPEG-heavy datasets for several times the time.
+#: LZMA2 preset for 7z (7-Zip's "normal"). On 1,000 small JPEGs, 6-9 were no smaller and
+#: slower; 1 took half the time for archives about 5% larger.
 SEVEN_ZIP_PRESET = 5
 #: zstd level for tar.zst, compressed on every core.
 ZSTD_LEVEL = 10

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from pixcrawler.builder._discovery import Discovery
 from pixcrawler.builder._exceptions import PixCrawlerError
+from pixcrawler.builder._quota import ClassQuota
 from pixcrawler.builder.engines import get_engine
 from pixcrawler.builder.engines._base import Engine, SearchQuery
 from pixcrawler.builder.keywords import ExpansionHook, variations
@@ -34,10 +35,13 @@ async def keyword_candidates(
     label: str,
     plan: KeywordPlan,
     discovery: Discovery,
-    is_full: Callable[[str], bool],
+    quota: ClassQuota,
     on_query: Callable[[QueryReport], None],
 ) -> AsyncIterator[Candidate]:
-    """Yield candidates for ``label`` until ``is_full(label)`` or every source is exhausted.
+    """Yield candidates for ``label`` until the class is full or every source is exhausted.
+
+    Each candidate is handed over only when the class still needs one (kept + pending < N), so
+    a query that brings enough results is the last one asked.
 
     Variations are the outer loop and engines the inner one, so a class is fed by every engine
     early on. An engine failing :data:`MAX_ENGINE_FAILURES` queries in a row is dropped for this
@@ -47,12 +51,12 @@ async def keyword_candidates(
     failures = dict.fromkeys(plan.engines, 0)
     for text in variations(label, seed=plan.seed, limit=plan.max_variations, expand=plan.expand):
         for engine in [e for e in engines if failures[e.name] < MAX_ENGINE_FAILURES]:
-            if is_full(label):
+            if not await quota.wait_for_need(label):
                 return
             report = QueryReport(label, text, engine.name)
             query = SearchQuery(text, label, plan.licenses)
             try:
-                async for candidate in _query(engine, query, discovery, report, is_full):
+                async for candidate in _query(engine, query, discovery, report, quota):
                     yield candidate
             except PixCrawlerError as error:
                 report.error = error.reason
@@ -60,6 +64,11 @@ async def keyword_candidates(
             if report.error:
                 _log_failure(report, failures[engine.name])
             on_query(report)
+    missing = await quota.shortfall(label)
+    if missing:
+        logger.bind(operation="discovery", label=label, missing=missing).warning(
+            "class short: every engine and variation exhausted"
+        )
 
 
 async def _query(
@@ -67,7 +76,7 @@ async def _query(
     query: SearchQuery,
     discovery: Discovery,
     report: QueryReport,
-    is_full: Callable[[str], bool],
+    quota: ClassQuota,
 ) -> AsyncIterator[Candidate]:
     async for page in discovery.pages(engine, query):
         report.pages += 1
@@ -77,10 +86,10 @@ async def _query(
             # The licence a result claims is checked again here, whatever the engine filtered.
             if query.licenses and not matches(candidate.license, query.licenses):
                 continue
+            if not await quota.wait_for_need(query.label):
+                return
             report.candidates += 1
             yield candidate
-        if is_full(query.label):
-            return
     if report.candidates == 0:
         report.error = report.error or "no results"
 

@@ -108,11 +108,13 @@ class Pipeline:
                     self.observer.on_resumed(candidate)
                 continue
             self._claimed.add(key)
+            self.quota.claim(candidate.label)
             await queue.put((next(self._order), candidate))
 
     async def _worker(self, queue: asyncio.Queue[tuple[int, Candidate] | None]) -> None:
         while (item := await queue.get()) is not None:
             outcome = await self._process(*item)
+            await self.quota.settle(outcome.candidate.label)
             if self.observer:
                 self.observer.on_outcome(outcome)
 
@@ -247,6 +249,6 @@ def _sources(
     if not isinstance(source, KeywordPlan):
         return [source]
     return [
-        keyword_candidates(label, source, discovery, quota.full, writer.record_query)
+        keyword_candidates(label, source, discovery, quota, writer.record_query)
         for label in source.keywords
     ]

@@ -19,7 +19,7 @@ from pixcrawler.builder._keyword_source import KeywordPlan
 from pixcrawler.builder._labels import LABEL_FORMATS
 from pixcrawler.builder._pipeline import BuildOptions, build_dataset
 from pixcrawler.builder._sources import SourceError, count_candidates, read_url_list
-from pixcrawler.builder.engines import DEFAULT_ENGINES, parse_engine_list
+from pixcrawler.builder.engines import DEFAULT_ENGINES, ENGINES, get_engine, parse_engine_list
 from pixcrawler.builder.keywords import KeywordError, normalize_keyword
 from pixcrawler.cli._common import app, console, fail, out, split_list
 from pixcrawler.cli._console import ProgressObserver, engines_table, funnel_table, reasons_table
@@ -100,7 +100,8 @@ def build(
     )
     writer = _run(plan, out_dir, settings, options, total, quiet)
     try:
-        _summarize(writer, out_dir)
+        classes = plan.keywords if isinstance(plan, KeywordPlan) else ()
+        _summarize(writer, out_dir, per_class, classes)
     finally:
         writer.close()
 
@@ -125,7 +126,9 @@ def _run(
         fail(f"interrupted; {out_dir} is consistent, rerun the same command to resume", 130)
 
 
-def _summarize(writer: DatasetWriter, out_dir: Path) -> None:
+def _summarize(
+    writer: DatasetWriter, out_dir: Path, per_class: int | None, keywords: tuple[str, ...]
+) -> None:
     out.print(funnel_table(funnel_by_class(writer.conn)))
     sources = funnel_by_source(writer.conn)
     if len(sources) > 1 or (sources and sources[0].label != "url_list"):
@@ -133,12 +136,29 @@ def _summarize(writer: DatasetWriter, out_dir: Path) -> None:
     queries = engine_queries(writer.conn)
     if queries:
         out.print(engines_table(queries))
+    if per_class is not None:
+        _print_shortfalls(writer, per_class, keywords)
     reasons = top_reasons(writer.conn)
     if reasons:
         out.print(reasons_table(reasons))
     out.print(f"dataset: {out_dir}  (manifest.jsonl explains every URL)", highlight=False)
     if (out_dir / "report.html").is_file():
         out.print(f"report:  {out_dir / 'report.html'}", highlight=False)
+
+
+def _print_shortfalls(writer: DatasetWriter, per_class: int, keywords: tuple[str, ...]) -> None:
+    kept = {funnel.label: funnel.kept for funnel in funnel_by_class(writer.conn)}
+    why = (
+        "every engine and variation was exhausted (see Engines and the manifest)"
+        if keywords
+        else "the URL list ran out"
+    )
+    for label in keywords or tuple(kept):
+        if kept.get(label, 0) < per_class:
+            out.print(
+                f"[yellow]{label}: {kept.get(label, 0)} of {per_class} kept[/yellow] — {why}",
+                highlight=False,
+            )
 
 
 def _keyword_plan(
@@ -157,6 +177,9 @@ def _keyword_plan(
             console.print(f"[yellow]skipped keyword {position}:[/yellow] {exc}", highlight=False)
     if not kept:
         fail("no usable keyword")
+    if wanted and not any(get_engine(name).supports_licenses for name in engine_names):
+        aware = ", ".join(name for name, e in ENGINES.items() if e.supports_licenses)
+        fail(f"--license needs an engine that reports licences ({aware})")
     return KeywordPlan(tuple(kept), engine_names, wanted, seed=seed, max_variations=variations)
 
 

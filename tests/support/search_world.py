@@ -23,6 +23,7 @@ import re
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import quote
 
 from .images import make_jpeg
@@ -160,7 +161,7 @@ class SearchWorld:
             f"PIXCRAWLER_{name.upper()}_BASE_URL": self.server.base_url for name in ENGINE_PATHS
         }
 
-    def settings_overrides(self) -> dict[str, str]:
+    def settings_overrides(self) -> dict[str, Any]:
         """``<engine>_base_url`` keyword arguments for ``Settings``, all pointing at this server."""
         return {f"{name}_base_url": self.server.base_url for name in ENGINE_PATHS}
 

@@ -25,8 +25,11 @@ QUERY = SearchQuery("tabby cat", "tabby cat")
 
 @pytest.fixture(scope="module")
 def query_server() -> Iterator[QueryFixtureServer]:
-    with QueryFixtureServer() as running:
+    running = QueryFixtureServer().start()
+    try:
         yield running
+    finally:
+        running.stop()
 
 
 @pytest.fixture

@@ -9,11 +9,13 @@ Layout of a dataset ``DIR``::
     DIR/.pixcrawler/state.sqlite                  resume state and the dedup index
 """
 
+import asyncio
 import io
 import os
 import sqlite3
 from collections import Counter
 from collections.abc import Iterable
+from concurrent.futures import Executor
 from pathlib import Path
 
 from PIL import Image
@@ -61,10 +63,20 @@ class DatasetWriter:
         """Whether an earlier run already settled this candidate for good."""
         return (candidate.url, candidate.label) in self._finished
 
-    def store(
-        self, candidate: Candidate, download: Download, info: ImageInfo, *, order: int
+    async def store(
+        self,
+        candidate: Candidate,
+        download: Download,
+        info: ImageInfo,
+        *,
+        order: int,
+        executor: Executor | None = None,
     ) -> Outcome:
-        """Keep the image unless it duplicates one already kept; record the outcome."""
+        """Keep the image unless it duplicates one already kept; record the outcome.
+
+        The dedup decision and the index entry happen at once on the event loop (so two
+        copies arriving together cannot both be kept); the file is written on ``executor``.
+        """
         match = self.index.find(download.sha256, info.phash)
         if match is not None:
             outcome = Outcome(
@@ -78,8 +90,28 @@ class DatasetWriter:
             )
             self.record(outcome, order=order)
             return outcome
-        file_name = self._write_image(candidate.label, download, info)
+        extension = ".png" if info.format == "GIF" else info.extension
+        file_name = f"images/{self.slug_for(candidate.label)}/{download.sha256[:20]}{extension}"
         self.index.add(download.sha256, info.phash, candidate.label, file_name)
+        written = asyncio.get_running_loop().run_in_executor(
+            executor, _write_image, self.root / file_name, download, info
+        )
+        try:
+            await asyncio.shield(written)
+        except asyncio.CancelledError:
+            # The thread finishes the write anyway: record it, so disk and manifest agree.
+            await asyncio.wait({written})
+            if written.exception() is None:
+                self._keep(candidate, download, info, file_name, order)
+            raise
+        except BaseException:
+            self.index.remove(download.sha256)  # Not on disk, so nothing to duplicate.
+            raise
+        return self._keep(candidate, download, info, file_name, order)
+
+    def _keep(
+        self, candidate: Candidate, download: Download, info: ImageInfo, file_name: str, order: int
+    ) -> Outcome:
         outcome = Outcome(
             candidate,
             Status.KEPT,
@@ -137,27 +169,26 @@ class DatasetWriter:
             self._slugs[label] = slug
         return self._slugs[label]
 
-    def _write_image(self, label: str, download: Download, info: ImageInfo) -> str:
-        content, extension = _storable(download.content, info)
-        relative = f"images/{self.slug_for(label)}/{download.sha256[:20]}{extension}"
-        target = self.root / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
-        partial = target.with_name(target.name + ".part")
-        partial.write_bytes(content)
-        os.replace(partial, target)  # Readers and an interrupted run never see half a file.
-        return relative
+
+def _write_image(target: Path, download: Download, info: ImageInfo) -> None:
+    """Write the stored form of the image atomically (runs on a worker thread)."""
+    content = _storable(download.content, info)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(target.name + ".part")
+    partial.write_bytes(content)
+    os.replace(partial, target)  # Readers and an interrupted run never see half a file.
 
 
-def _storable(content: bytes, info: ImageInfo) -> tuple[bytes, str]:
-    """Bytes and extension to store: GIFs become their first frame as PNG.
+def _storable(content: bytes, info: ImageInfo) -> bytes:
+    """Bytes to store: GIFs become their first frame as PNG.
 
     torchvision's ImageFolder does not list ``.gif`` files, so a kept GIF would silently vanish
     from training; the recorded sha256 stays that of the downloaded source bytes.
     """
     if info.format != "GIF":
-        return content, info.extension
+        return content
     with Image.open(io.BytesIO(content)) as image:
         image.seek(0)
         buffer = io.BytesIO()
         image.convert("RGBA" if "transparency" in image.info else "RGB").save(buffer, "PNG")
-    return buffer.getvalue(), ".png"
+    return buffer.getvalue()

@@ -161,7 +161,9 @@ class Pipeline:
             )  # fmt: skip
             self.writer.record(outcome, order=order)
             return outcome
-        return self.writer.store(candidate, download, info, order=order)
+        return await self.writer.store(
+            candidate, download, info, order=order, executor=self.executor
+        )
 
 
 def _status_of(error: PixCrawlerError) -> Status:

@@ -20,6 +20,22 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     log_format: Literal["console", "json"] = "console"
 
+    # Distributed jobs (Celery, job database, storage); empty means the embedded default.
+    #: SQLAlchemy URL; default ``sqlite:///<data_dir>/pixcrawler.sqlite``.
+    database_url: str = ""
+    #: Celery broker; default kombu's ``filesystem://`` broker under the data directory.
+    broker_url: str = ""
+    #: Celery result backend; default ``db+sqlite:///<data_dir>/celery-results.sqlite``.
+    result_backend: str = ""
+    #: Where datasets are stored: ``file://…`` (default ``<data_dir>/storage``), ``az://…``, ``s3://…``.
+    storage_url: str = ""
+    #: Seconds before a retried task runs again (60 in production; tests shorten it).
+    task_retry_countdown: int = Field(default=60, ge=0)
+    azure_connection_string: str = ""
+    azure_account_url: str = ""
+    s3_endpoint_url: str = ""
+    s3_region: str = "us-east-1"
+
     # Politeness and safety of the HTTP client.
     user_agent: str = f"PixCrawler/0.1 (+{CONTACT_URL}; dataset builder)"
     allow_private_network: bool = False
@@ -64,6 +80,22 @@ class Settings(BaseSettings):
     wikimedia_base_url: str = "https://commons.wikimedia.org"
     #: Pages fetched per query and engine before moving to the next variation.
     max_pages_per_query: int = Field(default=5, ge=1, le=100)
+
+    def resolved_database_url(self) -> str:
+        """``database_url``, or the SQLite file in the data directory."""
+        return self.database_url or f"sqlite:///{self.data_dir / 'pixcrawler.sqlite'}"
+
+    def resolved_broker_url(self) -> str:
+        """``broker_url``, or kombu's filesystem broker (no server to install)."""
+        return self.broker_url or "filesystem://"
+
+    def resolved_result_backend(self) -> str:
+        """``result_backend``, or an SQLite result store in the data directory."""
+        return self.result_backend or f"db+sqlite:///{self.data_dir / 'celery-results.sqlite'}"
+
+    def resolved_storage_url(self) -> str:
+        """``storage_url``, or a folder in the data directory."""
+        return self.storage_url or (self.data_dir / "storage").as_uri()
 
     def engine_base_url(self, engine: str) -> str:
         """The base URL setting of ``engine`` (``PIXCRAWLER_<ENGINE>_BASE_URL``), no trailing /."""

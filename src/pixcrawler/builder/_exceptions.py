@@ -12,11 +12,15 @@ Hierarchy::
     │   ├── AuthenticationError      HTTP 401 / 403
     │   ├── BadRequestError          HTTP 400, malformed or refused URL
     │   └── PolicyError              refused by our own rules (private network, noai, too big)
-    └── TransientError               retried by the one Tenacity layer (3 attempts)
-        ├── RateLimitError           HTTP 429, carries Retry-After
-        ├── ServiceUnavailableError  HTTP 503 / 504
-        ├── TimeoutException         connect/read/total deadline exceeded
-        └── NetworkError             connection refused/reset, DNS failure, broken stream
+    ├── TransientError               retried by the one Tenacity layer (3 attempts)
+    │   ├── RateLimitError           HTTP 429, carries Retry-After
+    │   ├── ServiceUnavailableError  HTTP 503 / 504
+    │   ├── TimeoutException         connect/read/total deadline exceeded
+    │   └── NetworkError             connection refused/reset, DNS failure, broken stream
+    └── InfrastructureError          our own machinery failed; a Celery task retries (max 3, 60 s)
+        └── DatabaseConnectionError  the job database is unreachable (SQLAlchemy connect errors)
+
+``MemoryError`` (built in) is treated as infrastructure too: the next worker may have room.
 """
 
 import httpx
@@ -84,6 +88,18 @@ class TimeoutException(TransientError):
 
 class NetworkError(TransientError):
     """Connection refused or reset, DNS failure, a stream cut short."""
+
+
+class InfrastructureError(PixCrawlerError):
+    """Not the resource's fault: our database, disk or memory failed under the task.
+
+    Neither permanent nor a network error: the task layer retries it (``self.retry``), since a
+    minute later another worker or a recovered database usually succeeds.
+    """
+
+
+class DatabaseConnectionError(InfrastructureError):
+    """The job database refused or dropped the connection (raised by the DB layer)."""
 
 
 _PERMANENT_BY_STATUS: dict[int, type[PermanentError]] = {

@@ -5,11 +5,13 @@ user's requirement — 3 attempts, exponential wait 2..10 s, transient errors on
 """
 
 import asyncio
+import time
 from typing import Any
 
 from tenacity import (
     AsyncRetrying,
     RetryCallState,
+    Retrying,
     retry,
     retry_if_exception_type,
     stop_after_attempt,
@@ -99,3 +101,19 @@ NETWORK_RETRY = retry(**_policy())
 def network_retrying() -> AsyncRetrying:
     """A fresh ``AsyncRetrying`` with the same policy, for ``async for attempt in ...`` blocks."""
     return AsyncRetrying(**_policy())
+
+
+def _sleep_sync(seconds: float) -> None:
+    scaled = seconds * get_settings().retry_wait_scale
+    if scaled > 0:
+        time.sleep(scaled)
+
+
+#: The same policy for blocking calls (storage SDKs in workers): ``@NETWORK_RETRY_SYNC``.
+#: SDKs' own retries are switched off where it is used, so there is still one layer.
+NETWORK_RETRY_SYNC = retry(**{**_policy(), "sleep": _sleep_sync})
+
+
+def network_retrying_sync() -> Retrying:
+    """A fresh blocking ``Retrying`` with the policy, for ``for attempt in ...`` blocks."""
+    return Retrying(**{**_policy(), "sleep": _sleep_sync})

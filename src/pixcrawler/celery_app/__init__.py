@@ -1,0 +1,10 @@
+"""The Celery app for distributed jobs (`pixcrawler worker`, or `celery -A pixcrawler.celery_app`).
+
+Queues: ``crawl`` (discovery and downloads), ``validation``, ``packaging``, ``maintenance``.
+Tasks are declared with :func:`pixcrawler_task`, which enforces the retry architecture.
+"""
+
+from pixcrawler.celery_app._app import QUEUES, app, create_app
+from pixcrawler.celery_app._base import pixcrawler_task
+
+__all__ = ["QUEUES", "app", "create_app", "pixcrawler_task"]

@@ -1,0 +1,82 @@
+"""Build and configure the Celery app from ``Settings`` (broker, backend, queues, limits)."""
+
+from pathlib import Path
+from typing import Any
+
+from celery import Celery
+from kombu.entity import Queue
+
+from pixcrawler.celery_app._signals import connect_signals
+from pixcrawler.config import Settings, get_settings
+
+QUEUES = ("crawl", "validation", "packaging", "maintenance")
+#: The longest a task may run; the visibility timeout below must exceed it.
+TASK_TIME_LIMIT = 60 * 60
+TASK_SOFT_TIME_LIMIT = TASK_TIME_LIMIT - 60
+#: Redis re-delivers an unacknowledged task after this; longer than any task, or a slow task
+#: would run twice at once.
+VISIBILITY_TIMEOUT = TASK_TIME_LIMIT * 2
+TASK_MODULES = ("pixcrawler.builder.tasks", "pixcrawler.validator.tasks")
+# Routes match the real task names (module path + function), one queue per kind of work.
+ROUTES = {
+    "pixcrawler.builder.tasks.plan_job": {"queue": "maintenance"},
+    "pixcrawler.builder.tasks.finalize_job": {"queue": "maintenance"},
+    "pixcrawler.builder.tasks.generate_*": {"queue": "maintenance"},
+    "pixcrawler.builder.tasks.discover_*": {"queue": "crawl"},
+    "pixcrawler.builder.tasks.download_*": {"queue": "crawl"},
+    "pixcrawler.builder.tasks.package_*": {"queue": "packaging"},
+    "pixcrawler.builder.tasks.export_*": {"queue": "packaging"},
+    "pixcrawler.validator.tasks.*": {"queue": "validation"},
+}
+
+
+def create_app(settings: Settings | None = None) -> Celery:
+    """A configured Celery app; the embedded default needs no server (filesystem broker)."""
+    settings = settings or get_settings()
+    app = Celery("pixcrawler", include=list(TASK_MODULES))
+    app.conf.update(_config(settings))
+    connect_signals()
+    return app
+
+
+def _config(settings: Settings) -> dict[str, Any]:
+    broker = settings.resolved_broker_url()
+    return {
+        "broker_url": broker,
+        "result_backend": settings.resolved_result_backend(),
+        "broker_transport_options": _transport_options(broker, settings.data_dir),
+        "broker_connection_retry_on_startup": True,
+        "task_queues": [Queue(name) for name in QUEUES],  # type: ignore[no-untyped-call]
+        "task_default_queue": "crawl",
+        "task_routes": ROUTES,
+        "task_acks_late": True,
+        # A task whose worker died (kill -9, OOM) goes back to the queue instead of vanishing.
+        "task_reject_on_worker_lost": True,
+        "worker_prefetch_multiplier": 1,
+        "task_time_limit": TASK_TIME_LIMIT,
+        "task_soft_time_limit": TASK_SOFT_TIME_LIMIT,
+        "task_serializer": "json",
+        "result_serializer": "json",
+        "accept_content": ["json"],
+        "worker_hijack_root_logger": False,
+        "result_extended": True,
+    }
+
+
+def _transport_options(broker: str, data_dir: Path) -> dict[str, Any]:
+    if broker.startswith("filesystem://"):
+        folder = data_dir / "broker"
+        for sub in ("queue", "processed"):
+            (folder / sub).mkdir(parents=True, exist_ok=True)
+        return {
+            "data_folder_in": str(folder / "queue"),
+            "data_folder_out": str(folder / "queue"),
+            "processed_folder": str(folder / "processed"),
+            "store_processed": False,
+        }
+    if broker.startswith(("redis://", "rediss://")):
+        return {"visibility_timeout": VISIBILITY_TIMEOUT}
+    return {}
+
+
+app = create_app()

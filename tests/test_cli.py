@@ -112,8 +112,17 @@ def test_validate_and_dedup_commands(url_list: Path, tmp_path: Path) -> None:
     assert "copy.jpg" in result.stdout
 
 
+# A background job inherits SIGINT ignored (as CI may run us); a terminal's Ctrl-C does not, so
+# the child restores Python's own handler before running the CLI.
+INTERRUPTIBLE = (
+    "import runpy, signal; signal.signal(signal.SIGINT, signal.default_int_handler); "
+    "runpy.run_module('pixcrawler', run_name='__main__')"
+)
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
 def test_ctrl_c_leaves_a_consistent_dataset_and_rerun_completes(
-    server: FixtureServer, tmp_path: Path
+    server: FixtureServer, tmp_path: Path, signum: signal.Signals
 ) -> None:
     from support.images import make_jpeg
     from support.server import Response
@@ -123,15 +132,19 @@ def test_ctrl_c_leaves_a_consistent_dataset_and_rerun_completes(
         for i in range(120)
     ]
     (tmp_path / "slow.txt").write_text("\n".join(urls) + "\n")
-    args = [sys.executable, "-m", "pixcrawler", "build", "-s", "slow.txt", "-o", "ds", "-q",
+    args = [sys.executable, "-c", INTERRUPTIBLE, "build", "-s", "slow.txt", "-o", "ds", "-q",
             "--concurrency", "4"]  # fmt: skip
     with subprocess.Popen(
-        args, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        args,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     ) as proc:
         deadline = time.monotonic() + 60
         while sum(server.counts.values()) < 20 and time.monotonic() < deadline:
             time.sleep(0.05)
-        proc.send_signal(signal.SIGINT)
+        proc.send_signal(signum)
         _, stderr = proc.communicate(timeout=60)
     assert proc.returncode == 130
     assert "rerun the same command to resume" in stderr

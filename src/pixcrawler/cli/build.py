@@ -2,6 +2,7 @@
 
 import asyncio
 import itertools
+import signal
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated
@@ -115,6 +116,8 @@ def _run(
     quiet: bool,
 ) -> DatasetWriter:
     observer = None if quiet else ProgressObserver(console, total, options.per_class)
+    # SIGTERM (kill, a supervisor stopping us) gets the same clean stop as Ctrl-C.
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         if observer is None:
             return asyncio.run(build_dataset(plan, out_dir, settings, options))
@@ -124,6 +127,10 @@ def _run(
         fail(str(exc))
     except KeyboardInterrupt:
         fail(f"interrupted; {out_dir} is consistent, rerun the same command to resume", 130)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def _summarize(

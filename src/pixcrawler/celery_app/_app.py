@@ -11,7 +11,7 @@ from pixcrawler.config import Settings, get_settings
 
 QUEUES = ("crawl", "validation", "packaging", "maintenance")
 #: The longest a task may run; the visibility timeout below must exceed it.
-TASK_TIME_LIMIT = 60 * 60
+TASK_TIME_LIMIT = 25 * 60  # under the DB layer's 30-minute stale-chunk takeover
 TASK_SOFT_TIME_LIMIT = TASK_TIME_LIMIT - 60
 #: Redis re-delivers an unacknowledged task after this; longer than any task, or a slow task
 #: would run twice at once.

@@ -72,9 +72,12 @@ def _guarded(
         return fn(task, *args, **kwargs)
     except INFRASTRUCTURE_ERRORS as exc:
         retry_count = task.request.retries + 1
+        if retry_count > MAX_TASK_RETRIES:
+            _log(exc, kwargs, task.request.retries).error("infrastructure failure; retries spent")
+            if on_failure is not None:
+                on_failure(kwargs, exc)
+            raise
         _log(exc, kwargs, retry_count).warning("infrastructure failure; retrying the task")
-        if retry_count > MAX_TASK_RETRIES and on_failure is not None:
-            on_failure(kwargs, exc)
         countdown = get_settings().task_retry_countdown
         raise task.retry(exc=exc, max_retries=MAX_TASK_RETRIES, countdown=countdown) from exc
     except PixCrawlerError as exc:

@@ -5,7 +5,7 @@ import itertools
 import signal
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -73,6 +73,9 @@ def build(
     ] = None,
     concurrency: Annotated[int | None, typer.Option(help="Concurrent downloads.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
+    distributed: Annotated[
+        bool, typer.Option(help="Run on Celery workers (pixcrawler worker); Ctrl-C detaches.")
+    ] = False,
 ) -> None:
     """Build (or resume) a dataset; rerun the same command to continue where it stopped.
 
@@ -99,12 +102,41 @@ def build(
         label_formats=_label_formats(labels),
         validation_level=validation_level,
     )
+    if distributed:
+        _distributed(plan, source or [], options, label, url_column, label_column, out_dir)
+        return
     writer = _run(plan, out_dir, settings, options, total, quiet)
     try:
         classes = plan.keywords if isinstance(plan, KeywordPlan) else ()
         _summarize(writer, out_dir, per_class, classes)
     finally:
         writer.close()
+
+
+def _distributed(
+    plan: KeywordPlan | Iterator[Candidate],
+    sources: list[Path],
+    options: BuildOptions,
+    label: str | None,
+    url_column: str,
+    label_column: str,
+    out_dir: Path,
+) -> None:
+    from pixcrawler.cli.jobs import run_distributed
+
+    spec: dict[str, Any] = {
+        "per_class": options.per_class,
+        "label_formats": list(options.label_formats),
+        "validation_level": str(options.validation_level) if options.validation_level else None,
+    }
+    if isinstance(plan, KeywordPlan):
+        spec |= {"keywords": list(plan.keywords), "engines": list(plan.engines),
+                 "licenses": list(plan.licenses), "seed": plan.seed,
+                 "variations": plan.max_variations}  # fmt: skip
+        run_distributed("keywords", spec, [], out_dir)
+    else:
+        spec |= {"label": label, "url_column": url_column, "label_column": label_column}
+        run_distributed("url_list", spec, sources, out_dir)
 
 
 def _run(

@@ -1,0 +1,95 @@
+"""Run one chunk on a worker: the in-process pipeline on its candidates, then store the results.
+
+Idempotent: images go to content-addressed storage keys (an existing key is not rewritten),
+rows are upserted by (job, url, label), and counters move only when the chunk is settled
+for the first time — so a chunk redelivered after its worker died writes nothing twice.
+"""
+
+import asyncio
+import shutil
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from pixcrawler.backend.db.chunks import claim_chunk, finish_chunk
+from pixcrawler.backend.db.images import record_images
+from pixcrawler.backend.db.jobs import bump_counters, get_job
+from pixcrawler.backend.db.session import session_scope
+from pixcrawler.backend.distributed._context import JobContext
+from pixcrawler.builder import _state
+from pixcrawler.builder._keyword_source import KeywordPlan
+from pixcrawler.builder._pipeline import BuildOptions, build_dataset
+from pixcrawler.records import Candidate
+from pixcrawler.utility.logging_config import get_logger
+from pixcrawler.validator.levels import ValidationLevel
+
+logger = get_logger(__name__)
+
+_ROW_FIELDS = (
+    "url", "label", "status", "reason", "attempts", "source", "query", "page_url", "title",
+    "sha256", "phash", "width", "height", "format", "license", "license_url", "attribution",
+)  # fmt: skip
+_COUNTED = {"kept": "kept", "download_failed": "failed", "duplicate": "duplicates",
+            "invalid": "invalid", "filtered": "filtered"}  # fmt: skip
+
+
+def run_chunk(ctx: JobContext, *, job_id: str, chunk_id: int, task_id: str) -> int | None:
+    """Build one chunk and record it; returns images kept, or None if nothing was to be done."""
+    with session_scope(ctx.sessions) as session:
+        chunk = claim_chunk(session, chunk_id=chunk_id, task_id=task_id)
+        if chunk is None:
+            return None
+        kind, payload, index = chunk.kind, dict(chunk.payload), chunk.index
+        spec = dict(get_job(session, job_id=job_id).spec)
+    workdir = ctx.settings.data_dir / "chunks" / job_id / str(index)
+    rows = _build(ctx, workdir, kind, payload, spec)
+    for row in rows:
+        if row["status"] == "kept":
+            row["file_key"] = _upload(ctx, job_id, workdir, row.pop("file_name"))
+        else:
+            row.pop("file_name")
+    with session_scope(ctx.sessions) as session:
+        record_images(session, job_id=job_id, chunk_id=chunk_id, rows=rows)
+        if finish_chunk(session, chunk_id=chunk_id):
+            counts = Counter(_COUNTED[row["status"]] for row in rows)
+            bump_counters(session, job_id=job_id, candidates=len(rows), **counts)
+    shutil.rmtree(workdir, ignore_errors=True)
+    kept = sum(1 for row in rows if row["status"] == "kept")
+    logger.bind(operation="chunk", job_id=job_id, chunk_id=chunk_id, kept=kept).info("chunk done")
+    return kept
+
+
+def _build(
+    ctx: JobContext, workdir: Path, kind: str, payload: dict[str, Any], spec: dict[str, Any]
+) -> list[dict[str, Any]]:
+    source: KeywordPlan | list[Candidate]
+    if kind == "discover":
+        source = KeywordPlan(
+            (payload["label"],), tuple(spec["engines"]), tuple(spec.get("licenses", ())),
+            seed=int(spec.get("seed", 0)), max_variations=spec.get("variations"),
+        )  # fmt: skip
+    else:
+        source = [Candidate(**candidate) for candidate in payload["candidates"]]
+    level = spec.get("validation_level")
+    options = BuildOptions(
+        per_class=spec.get("per_class") if kind == "discover" else None,
+        label_formats=("json",),
+        validation_level=ValidationLevel(level) if level else None,
+        report=False,
+    )
+    writer = asyncio.run(build_dataset(source, workdir, ctx.settings, options))
+    try:
+        return [
+            {name: row[name] for name in (*_ROW_FIELDS, "file_name")}
+            for row in _state.iter_rows(writer.conn)
+        ]
+    finally:
+        writer.close()
+
+
+def _upload(ctx: JobContext, job_id: str, workdir: Path, file_name: str) -> str:
+    # Content-addressed, straight into the dataset tree: images/<slug>/<sha256[:20]>.<ext>.
+    key = f"jobs/{job_id}/dataset/{file_name}"
+    if not ctx.storage.exists(key):
+        ctx.storage.put(key, workdir / file_name)
+    return key

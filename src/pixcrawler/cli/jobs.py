@@ -1,0 +1,116 @@
+"""Distributed jobs on the command line: `worker`, `jobs`, `jobs show`, `build --distributed`."""
+
+import time
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from pixcrawler.backend.db.jobs import job_progress, list_jobs
+from pixcrawler.backend.db.session import session_scope
+from pixcrawler.builder._exceptions import PixCrawlerError
+from pixcrawler.cli._common import app, console, fail, out
+
+jobs_app = typer.Typer(help="List and follow distributed jobs.", invoke_without_command=True)
+app.add_typer(jobs_app, name="jobs")
+_FINISHED = {"completed", "failed", "cancelled"}
+
+
+@app.command()
+def worker(
+    queues: Annotated[
+        str, typer.Option(help="Queues to consume.")
+    ] = "crawl,validation,packaging,maintenance",
+    concurrency: Annotated[int, typer.Option(help="Worker processes.")] = 2,
+) -> None:
+    """Start a Celery worker for distributed jobs (broker from PIXCRAWLER_BROKER_URL)."""
+    from pixcrawler.celery_app import app as celery_app
+
+    celery_app.worker_main(
+        ["worker", "-Q", queues, "--concurrency", str(concurrency), "--without-heartbeat",
+         "--without-mingle", "--without-gossip"]
+    )  # fmt: skip
+
+
+@jobs_app.callback()
+def jobs(
+    ctx: typer.Context, limit: Annotated[int, typer.Option(help="Most jobs shown.")] = 20
+) -> None:
+    """List recent jobs with their progress."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from pixcrawler.backend.distributed import job_context
+
+    context = job_context()
+    table = Table(title="Jobs", title_justify="left")
+    for name in ("id", "kind", "status", "chunks", "kept", "created"):
+        table.add_column(name)
+    with session_scope(context.sessions) as session:
+        for job in list_jobs(session, limit=limit):
+            chunks = f"{job.chunks_done + job.chunks_failed}/{job.chunks_total}"
+            table.add_row(job.id, job.kind, job.status, chunks, str(job.kept),
+                          f"{job.created_at:%Y-%m-%d %H:%M}")  # fmt: skip
+    out.print(table)
+
+
+@jobs_app.command("show")
+def show(
+    job_id: str, follow: Annotated[bool, typer.Option(help="Follow until it ends.")] = True
+) -> None:
+    """Show one job's progress, following it until it finishes (Ctrl-C detaches)."""
+    status = follow_job(job_id) if follow else _snapshot(job_id)["status"]
+    out.print(f"job {job_id}: {status}")
+
+
+def follow_job(job_id: str, poll: float = 1.0) -> str:
+    """Draw the job's progress from the database until it finishes; returns its final status."""
+    bar = Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+        TextColumn("kept {task.fields[kept]}"), TimeElapsedColumn(), console=console,
+    )  # fmt: skip
+    task = bar.add_task(f"job {job_id[:8]}", total=None, kept=0)
+    try:
+        with bar:
+            while True:
+                snap = _snapshot(job_id)
+                bar.update(
+                    task, completed=snap["done"], total=snap["total"] or None, kept=snap["kept"]
+                )
+                if snap["status"] in _FINISHED:
+                    return str(snap["status"])
+                time.sleep(poll)
+    except KeyboardInterrupt:
+        fail(f"detached; job {job_id} goes on: pixcrawler jobs show {job_id}", 130)
+
+
+def _snapshot(job_id: str) -> dict[str, Any]:
+    from pixcrawler.backend.db.errors import RecordNotFoundError
+    from pixcrawler.backend.distributed import job_context
+
+    try:
+        with session_scope(job_context().sessions) as session:
+            p = job_progress(session, job_id=job_id)
+    except RecordNotFoundError:
+        fail(f"no job {job_id}")
+    except PixCrawlerError as exc:
+        fail(f"job database unavailable: {exc.reason}")
+    return {"status": p.status, "done": p.chunks_done + p.chunks_failed, "total": p.chunks_total,
+            "kept": p.kept}  # fmt: skip
+
+
+def run_distributed(kind: str, spec: dict[str, Any], sources: list[Path], out_dir: Path) -> None:
+    """Submit a job, follow it, and copy the finished dataset to ``out_dir``."""
+    from pixcrawler.backend.distributed import export_job, job_context, submit_job
+    from pixcrawler.builder.tasks import plan_job
+
+    context = job_context()
+    job_id = submit_job(context, kind=kind, spec=spec, sources=sources)
+    plan_job.delay(job_id=job_id)
+    console.print(f"job {job_id} submitted; a worker runs it (pixcrawler worker)", highlight=False)
+    status = follow_job(job_id)
+    if status != "completed":
+        fail(f"job {job_id} {status}: pixcrawler jobs show {job_id}", 1)
+    files = export_job(context, job_id=job_id, dest=out_dir)
+    out.print(f"dataset: {out_dir}  ({files} files from job {job_id})", highlight=False)

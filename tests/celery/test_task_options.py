@@ -1,0 +1,58 @@
+"""Every registered task follows the retry architecture; routes really match task names."""
+
+import inspect
+from pathlib import Path
+
+import pytest
+
+from celery import Task
+from pixcrawler.celery_app import QUEUES, app
+
+SRC = Path(__file__).resolve().parents[2] / "src"
+
+
+def _tasks() -> dict[str, Task]:
+    app.loader.import_default_modules()
+    return {name: task for name, task in app.tasks.items() if name.startswith("pixcrawler.")}
+
+
+def test_at_least_twelve_tasks_in_the_two_modules() -> None:
+    modules = {name.rsplit(".", 1)[0] for name in _tasks()}
+    assert modules == {"pixcrawler.builder.tasks", "pixcrawler.validator.tasks"}
+    assert len(_tasks()) >= 12
+
+
+@pytest.mark.parametrize("name", sorted(_tasks()))
+def test_task_is_bound_late_acked_and_never_autoretries(name: str) -> None:
+    task = _tasks()[name]
+    assert task.acks_late is True
+    assert inspect.ismethod(task.run) and task.run.__self__ is task  # bind=True
+    assert not getattr(task, "autoretry_for", ())
+    assert task.max_retries == 3
+    assert task.default_retry_delay == 60
+
+
+@pytest.mark.parametrize("name", sorted(_tasks()))
+def test_task_routes_to_a_declared_queue(name: str) -> None:
+    route = app.amqp.router.route({}, name)
+    queue = route["queue"].name
+    assert queue in QUEUES
+    expected = {
+        "plan_job": "maintenance", "finalize_job": "maintenance", "generate_keywords":
+        "maintenance", "generate_labels": "maintenance", "discover_chunk": "crawl",
+        "download_chunk": "crawl", "package_dataset": "packaging", "export_dataset": "packaging",
+    }  # fmt: skip
+    short = name.rsplit(".", 1)[1]
+    assert queue == expected.get(short, "validation")
+
+
+def test_no_autoretry_anywhere_in_the_source() -> None:
+    offenders = [p for p in SRC.rglob("*.py") if "autoretry_for=" in p.read_text()]
+    assert offenders == []
+
+
+def test_late_ack_settings() -> None:
+    assert app.conf.task_acks_late is True
+    assert app.conf.worker_prefetch_multiplier == 1
+    assert app.conf.task_reject_on_worker_lost is True
+    assert app.conf.task_time_limit < 30 * 60  # below the DB layer's stale-chunk takeover

@@ -87,7 +87,7 @@ class Settings(BaseSettings):
 
     def resolved_broker_url(self) -> str:
         """``broker_url``, or kombu's filesystem broker (no server to install)."""
-        return self.broker_url or "filesystem://"
+        return self.broker_url or "filesystem://localhost/"
 
     def resolved_result_backend(self) -> str:
         """``result_backend``, or an SQLite result store in the data directory."""

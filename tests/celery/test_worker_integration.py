@@ -7,6 +7,7 @@ import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote
 
@@ -42,13 +43,13 @@ def services_env(redis_url: str, postgres_url: str, tmp_path: Path) -> Iterator[
         admin.execute(f'DROP SCHEMA "{schema}" CASCADE')
 
 
-@pytest.fixture
-def worker(services_env: dict[str, str], tmp_path: Path) -> Iterator[Path]:
-    log = tmp_path / "worker.log"
+@contextmanager
+def running_worker(env: dict[str, str], log: Path) -> Iterator[Path]:
+    """A ``pixcrawler worker`` subprocess, stopped (its whole process group) afterwards."""
     with log.open("w") as sink:
         proc = subprocess.Popen(
             [sys.executable, "-m", "pixcrawler", "worker", "--concurrency", "2"],
-            env=services_env, stdout=sink, stderr=subprocess.STDOUT, start_new_session=True,
+            env=env, stdout=sink, stderr=subprocess.STDOUT, start_new_session=True,
         )  # fmt: skip
     try:
         yield log
@@ -59,6 +60,31 @@ def worker(services_env: dict[str, str], tmp_path: Path) -> Iterator[Path]:
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
+
+
+@pytest.fixture
+def worker(services_env: dict[str, str], tmp_path: Path) -> Iterator[Path]:
+    with running_worker(services_env, tmp_path / "worker.log") as log:
+        yield log
+
+
+def test_job_on_the_embedded_default(
+    server: FixtureServer, failure_modes: dict[str, str], tmp_path: Path
+) -> None:
+    """No server to install: filesystem broker, SQLite database and results, local storage."""
+    env = {**os.environ, "PIXCRAWLER_DATA_DIR": str(tmp_path / "data")}
+    for name in ("BROKER_URL", "RESULT_BACKEND", "DATABASE_URL", "STORAGE_URL"):
+        env.pop(f"PIXCRAWLER_{name}", None)
+    (tmp_path / "a.txt").write_text(failure_modes["ok_1"] + "\n" + failure_modes["ok_2"] + "\n")
+    with running_worker(env, tmp_path / "worker.log"):
+        result = subprocess.run(
+            [sys.executable, "-m", "pixcrawler", "build", "--distributed", "-s", "a.txt",
+             "-o", "out", "-q"],
+            cwd=tmp_path, env=env, capture_output=True, text=True, timeout=240, check=False,
+        )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert len(list((tmp_path / "out" / "images" / "a").glob("*.jpg"))) == 2
+    assert (tmp_path / "data" / "pixcrawler.sqlite").is_file()
 
 
 def test_job_on_redis_and_postgres_retries_network_errors_once(

@@ -44,6 +44,14 @@ def test_prefixes_keep_providers_apart(azurite: str, unique_name: str) -> None:
     assert _blob(team_a, "team-a/x.jpg").download_blob().readall() == b"a"
 
 
+def test_data_lake_directory_markers_are_not_listed(azure_provider: DataLakeBlobProvider) -> None:
+    azure_provider.put("images/cat/a.jpg", b"a")
+    marker = _blob(azure_provider, "datasets/images/cat")  # as a Gen2 account lists a directory
+    marker.upload_blob(b"", metadata={"hdi_isfolder": "true"})
+
+    assert list(azure_provider.list()) == ["images/cat/a.jpg"]
+
+
 def test_url_is_signed_read_only_and_the_plain_url_is_refused(
     azure_provider: DataLakeBlobProvider,
 ) -> None:

@@ -60,6 +60,7 @@ def _config(settings: Settings) -> dict[str, Any]:
         "accept_content": ["json"],
         "worker_hijack_root_logger": False,
         "result_extended": True,
+        "result_chord_retry_interval": 0.5,
     }
 
 
@@ -73,6 +74,7 @@ def _transport_options(broker: str, data_dir: Path) -> dict[str, Any]:
             "data_folder_out": str(folder / "queue"),
             "processed_folder": str(folder / "processed"),
             "store_processed": False,
+            "polling_interval": 0.2,  # seconds between looks at the queue folder
         }
     if broker.startswith(("redis://", "rediss://")):
         return {"visibility_timeout": VISIBILITY_TIMEOUT}

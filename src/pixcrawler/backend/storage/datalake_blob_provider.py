@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 from azure.core.exceptions import ResourceExistsError, ResourceNotFoundError
 from azure.storage.blob import (
     BlobClient,
+    BlobProperties,
     BlobSasPermissions,
     BlobServiceClient,
     ContentSettings,
@@ -33,6 +34,8 @@ from pixcrawler.utility.logging_config import get_logger
 logger = get_logger(__name__)
 
 T = TypeVar("T")
+#: Metadata flag of a directory blob in a hierarchical-namespace (Data Lake Gen2) account.
+_FOLDER_MARKER = "hdi_isfolder"
 _TIERS: dict[Tier, StandardBlobTier] = {
     "hot": StandardBlobTier.HOT,
     "cool": StandardBlobTier.COOL,
@@ -129,14 +132,13 @@ class DataLakeBlobProvider(StorageBase):
 
     def list(self, prefix: str = "") -> Iterator[str]:
         """Sorted keys under ``prefix``, relative to the provider's prefix."""
-        base = join_key(self.prefix, "") if self.prefix else ""
+        base = f"{self.prefix}/" if self.prefix else ""
         start = base + validate_prefix(prefix)
 
         def names() -> list[str]:
+            listing = self._container.list_blobs(name_starts_with=start, include=["metadata"])
             try:
-                return sorted(
-                    n[len(base) :] for n in self._container.list_blob_names(name_starts_with=start)
-                )
+                return sorted(blob.name[len(base) :] for blob in listing if not _is_folder(blob))
             except ResourceNotFoundError:  # no container yet: nothing stored
                 return []
 
@@ -199,6 +201,11 @@ class DataLakeBlobProvider(StorageBase):
 
         self._call("create_container", self.container, create)
         self._container_ready = True
+
+
+def _is_folder(blob: BlobProperties) -> bool:
+    """Data Lake Gen2 (hierarchical) accounts list their directories as empty marker blobs."""
+    return (blob.metadata or {}).get(_FOLDER_MARKER) == "true"
 
 
 def _service_client(

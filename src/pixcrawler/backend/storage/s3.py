@@ -129,7 +129,7 @@ class S3Storage(StorageBase):
 
     def list(self, prefix: str = "") -> Iterator[str]:
         """Sorted keys under ``prefix``, relative to the provider's prefix."""
-        base = join_key(self.prefix, "") if self.prefix else ""
+        base = f"{self.prefix}/" if self.prefix else ""
         start = base + validate_prefix(prefix)
 
         def names() -> list[str]:

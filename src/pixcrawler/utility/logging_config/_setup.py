@@ -12,7 +12,10 @@ from pixcrawler.utility.logging_config._intercept import intercept_stdlib, stdli
 if TYPE_CHECKING:
     from loguru import Logger
 
-_NOISY_STDLIB = ("httpx", "httpcore", "asyncio", "PIL", "urllib3", "filelock", "fsspec")
+_NOISY_STDLIB = (
+    "httpx", "httpcore", "asyncio", "PIL", "urllib3", "filelock", "fsspec", "alembic",
+    "azure", "botocore", "boto3", "s3transfer",
+)  # fmt: skip
 _HUMAN_FORMAT = (
     "<green>{time:HH:mm:ss}</green> <level>{level: <7}</level> "
     "<cyan>{extra[module]}</cyan> {message}{extra[_context]}"

@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 TORCHVISION_VENV ?= $(HOME)/.cache/pixcrawler/venv-torchvision-0.29.1
 TORCHVISION_STAMP := $(TORCHVISION_VENV)/.installed
 
-.PHONY: build test lint bench venv torchvision-venv clean
+.PHONY: build test lint bench venv torchvision-venv test-services clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,7 +35,11 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/mypy
 
-test: lint $(TORCHVISION_STAMP)
+# Azurite for the Azure storage tests (npm, cached in ~/.cache/pixcrawler/node); idempotent.
+test-services:
+	bash scripts/install-test-services.sh
+
+test: lint $(TORCHVISION_STAMP) test-services
 	PIXCRAWLER_TORCHVISION_PYTHON=$(TORCHVISION_VENV)/bin/python $(BIN)/pytest
 
 # Side-by-side ingest benchmark against img2dataset (own virtualenv under benchmarks/.work).

@@ -13,7 +13,6 @@ from collections.abc import Callable
 from typing import Any, ParamSpec, TypeVar
 
 from celery import Task
-
 from pixcrawler.builder._exceptions import InfrastructureError, PixCrawlerError
 from pixcrawler.celery_app._app import app
 from pixcrawler.config import get_settings

@@ -155,6 +155,10 @@ class Pipeline:
                 self.executor, validate_image, download.content, self.profile
             )
         except ValidationError as error:
+            logger.bind(
+                operation="validation", url=candidate.url, label=candidate.label,
+                level=str(self.profile.level), reason=error.reason,
+            ).debug("image rejected")  # fmt: skip
             outcome = Outcome(
                 candidate, Status.INVALID, error.reason,
                 attempts=download.attempts, sha256=download.sha256,

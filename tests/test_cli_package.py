@@ -74,3 +74,11 @@ def test_bad_package_arguments(dataset: Path, args: list[str], message: str) -> 
     assert result.returncode == 2
     assert message in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_cli_lists_the_same_formats_as_the_library() -> None:
+    from pixcrawler.cli import package as command
+    from pixcrawler.utility import compress
+
+    assert command.ARCHIVE_FORMATS == compress.ARCHIVE_FORMATS
+    assert command.RECOMPRESS_FORMATS == compress.RECOMPRESS_FORMATS

@@ -1,6 +1,6 @@
 """``@pixcrawler_task``: the one way to declare a task, so none can forget the retry rules.
 
-Every task is ``bind=True, acks_late=True``, never ``autoretry_for``. Inside it:
+Every task is ``bind=True, acks_late=True`` and never retries automatically. Inside it:
 
 - infrastructure failures (``MemoryError``, ``DatabaseConnectionError``) are retried by the task,
   ``self.retry(exc=e, max_retries=3, countdown=60)``, logged first with their context;

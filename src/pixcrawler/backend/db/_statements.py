@@ -13,14 +13,14 @@ def conflict_insert(session: Session, table: Any) -> Insert:
     """The dialect-specific INSERT for ``table``, which offers ``on_conflict_do_*``.
 
     Raises:
-        NotImplementedError: the session is bound to a backend other than SQLite or PostgreSQL.
+        ValueError: the session is bound to a backend other than SQLite or PostgreSQL.
     """
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
         return postgresql.insert(table)
     if dialect == "sqlite":
         return sqlite.insert(table)
-    raise NotImplementedError(f"no upsert for the {dialect!r} database backend")
+    raise ValueError(f"no upsert for the {dialect!r} database backend (use SQLite or PostgreSQL)")
 
 
 def execute_update(session: Session, statement: Update) -> int:

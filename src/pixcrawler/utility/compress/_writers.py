@@ -4,6 +4,7 @@ import shutil
 import tarfile
 import time
 import zipfile
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
@@ -25,16 +26,16 @@ _CHUNK = 1 << 20
 _ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 
 
-class ArchiveWriter:
+class ArchiveWriter(ABC):
     """Adds members one at a time from a stream of known size; leaving the block finishes it."""
 
+    @abstractmethod
     def add(self, name: str, stream: BinaryIO, size: int, mtime: float, *, compress: bool) -> None:
         """Append member ``name`` read from ``stream`` (``compress`` false: store as is)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def close(self) -> None:
         """Write the archive's trailer and close its file."""
-        raise NotImplementedError
 
     def __enter__(self) -> Self:
         return self

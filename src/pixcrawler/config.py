@@ -31,6 +31,9 @@ class Settings(BaseSettings):
     storage_url: str = ""
     #: Seconds before a retried task runs again (60 in production; tests shorten it).
     task_retry_countdown: int = Field(default=60, ge=0)
+    #: Seconds between a finalize's looks at a job whose chunks another dispatch still runs
+    #: (a resumed job); tests shorten it.
+    finalize_recheck_seconds: float = Field(default=10.0, gt=0)
     azure_connection_string: str = ""
     azure_account_url: str = ""
     s3_endpoint_url: str = ""

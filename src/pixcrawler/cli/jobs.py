@@ -1,6 +1,9 @@
-"""Distributed jobs on the command line: `worker`, `jobs`, `jobs show`, `build --distributed`."""
+"""Distributed jobs on the command line: `worker`, `jobs` (list, show, cancel, retry, resume),
+`build --distributed`."""
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -13,7 +16,9 @@ from pixcrawler.backend.db.session import session_scope
 from pixcrawler.builder._exceptions import PixCrawlerError
 from pixcrawler.cli._common import app, console, fail, out
 
-jobs_app = typer.Typer(help="List and follow distributed jobs.", invoke_without_command=True)
+jobs_app = typer.Typer(
+    help="List, follow, cancel, retry and resume distributed jobs.", invoke_without_command=True
+)
 app.add_typer(jobs_app, name="jobs")
 _FINISHED = {"completed", "failed", "cancelled"}
 
@@ -62,6 +67,59 @@ def show(
     """Show one job's progress, following it until it finishes (Ctrl-C detaches)."""
     status = follow_job(job_id) if follow else _snapshot(job_id)["status"]
     out.print(f"job {job_id}: {status}")
+
+
+@jobs_app.command("cancel")
+def cancel(job_id: str) -> None:
+    """Cancel a job: its open chunks are cancelled and their tasks revoked."""
+    from pixcrawler.backend.distributed import control, job_context
+    from pixcrawler.celery_app import app as celery_app
+
+    with _control_errors():
+        revoked = control.cancel(job_context(), celery_app, job_id=job_id)
+    _say(f"job {job_id}: cancelled ({revoked} chunk tasks revoked)")
+
+
+@jobs_app.command("retry")
+def retry(job_id: str) -> None:
+    """Send a job's failed chunks again, then finalize it."""
+    from pixcrawler.backend.distributed import control, job_context
+    from pixcrawler.celery_app import app as celery_app
+
+    with _control_errors():
+        sent = control.retry(job_context(), celery_app, job_id=job_id)
+    _say(f"job {job_id}: {sent} failed chunks sent again")
+
+
+@jobs_app.command("resume")
+def resume(job_id: str) -> None:
+    """Resume a job after its workers died: send again every chunk no live worker holds."""
+    from pixcrawler.backend.distributed import control, job_context
+    from pixcrawler.celery_app import app as celery_app
+
+    with _control_errors():
+        done = control.resume(job_context(), celery_app, job_id=job_id)
+    if done.planned:
+        message = "planned again"
+    else:
+        message = f"{done.dispatched} chunks sent again, {done.held} held by live workers"
+    _say(f"job {job_id}: {message}")
+
+
+def _say(line: str) -> None:
+    out.print(line, highlight=False, soft_wrap=True)  # one line, however narrow the terminal
+
+
+@contextmanager
+def _control_errors() -> Iterator[None]:
+    from pixcrawler.backend.distributed.control import JobControlError
+
+    try:
+        yield
+    except JobControlError as exc:
+        fail(str(exc))
+    except PixCrawlerError as exc:
+        fail(f"job database unavailable: {exc.reason}", 1)
 
 
 def follow_job(job_id: str, poll: float = 1.0) -> str:

@@ -19,6 +19,7 @@ from pixcrawler.backend.db.models import Chunk, ChunkStatus, Job, JobStatus
 
 #: A running chunk untouched for this long is presumed orphaned by a dead worker.
 STALE_AFTER = timedelta(minutes=30)
+_OPEN = (ChunkStatus.PENDING, ChunkStatus.RUNNING)
 _INSERT_BATCH = 500
 
 
@@ -165,6 +166,20 @@ def resumable_chunks(
     """
     stale = and_(Chunk.status == ChunkStatus.RUNNING, Chunk.updated_at < utcnow() - stale_after)
     return _chunks(session, Chunk.job_id == job_id, or_(Chunk.status == ChunkStatus.PENDING, stale))
+
+
+def open_chunk_ids(session: Session, *, job_id: str) -> list[int]:
+    """Ids of the job's pending and running chunks (work not settled yet), in index order."""
+    statement = select(Chunk.id).where(Chunk.job_id == job_id, Chunk.status.in_(_OPEN))
+    return list(session.scalars(statement.order_by(Chunk.index)))
+
+
+def chunk_counts(session: Session, *, job_id: str) -> dict[str, int]:
+    """How many of the job's chunks are in each status; a status with none is left out."""
+    rows = session.execute(
+        select(Chunk.status, func.count()).where(Chunk.job_id == job_id).group_by(Chunk.status)
+    )
+    return {status: count for status, count in rows}
 
 
 def _claim(session: Session, chunk_id: int, task_id: str, condition: ColumnElement[bool]) -> bool:

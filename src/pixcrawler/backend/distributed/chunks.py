@@ -1,19 +1,26 @@
 """Run one chunk on a worker: the in-process pipeline on its candidates, then store the results.
 
 Idempotent: images go to content-addressed storage keys (an existing key is not rewritten),
-rows are upserted by (job, url, label), and counters move only when the chunk is settled
-for the first time — so a chunk redelivered after its worker died writes nothing twice.
+and rows and counters are written in the transaction that settles the chunk, only if this
+run settles it — so a chunk redelivered after its worker died writes nothing twice, and a
+chunk cancelled meanwhile records nothing.
 """
 
 import asyncio
 import shutil
+import tempfile
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+
+from sqlalchemy import select
 
 from pixcrawler.backend.db.chunks import claim_chunk, finish_chunk
 from pixcrawler.backend.db.images import record_images
 from pixcrawler.backend.db.jobs import bump_counters, get_job
+from pixcrawler.backend.db.models import Chunk, ChunkStatus
 from pixcrawler.backend.db.session import session_scope
 from pixcrawler.backend.distributed._context import JobContext
 from pixcrawler.builder import _state
@@ -41,22 +48,45 @@ def run_chunk(ctx: JobContext, *, job_id: str, chunk_id: int, task_id: str) -> i
             return None
         kind, payload, index = chunk.kind, dict(chunk.payload), chunk.index
         spec = dict(get_job(session, job_id=job_id).spec)
-    workdir = ctx.settings.data_dir / "chunks" / job_id / str(index)
-    rows = _build(ctx, workdir, kind, payload, spec)
-    for row in rows:
-        if row["status"] == "kept":
-            row["file_key"] = _upload(ctx, job_id, workdir, row.pop("file_name"))
-        else:
-            row.pop("file_name")
+    log = logger.bind(operation="chunk", job_id=job_id, chunk_id=chunk_id)
+    with _workdir(ctx, job_id, index) as workdir:
+        rows = _build(ctx, workdir, kind, payload, spec)
+        if not _still_running(ctx, chunk_id):
+            log.info("chunk cancelled or settled meanwhile; nothing stored")
+            return None
+        for row in rows:
+            file_name = row.pop("file_name")
+            if row["status"] == "kept":
+                row["file_key"] = _upload(ctx, job_id, workdir, file_name)
     with session_scope(ctx.sessions) as session:
-        record_images(session, job_id=job_id, chunk_id=chunk_id, rows=rows)
-        if finish_chunk(session, chunk_id=chunk_id):
+        settled = finish_chunk(session, chunk_id=chunk_id)
+        if settled:
+            record_images(session, job_id=job_id, chunk_id=chunk_id, rows=rows)
             counts = Counter(_COUNTED[row["status"]] for row in rows)
             bump_counters(session, job_id=job_id, candidates=len(rows), **counts)
-    shutil.rmtree(workdir, ignore_errors=True)
     kept = sum(1 for row in rows if row["status"] == "kept")
-    logger.bind(operation="chunk", job_id=job_id, chunk_id=chunk_id, kept=kept).info("chunk done")
+    log.bind(kept=kept, settled=settled).info("chunk done")
     return kept
+
+
+@contextmanager
+def _workdir(ctx: JobContext, job_id: str, index: int) -> Iterator[Path]:
+    # A folder per delivery: two copies of one chunk (a resumed task and its queued original)
+    # may run at once on one host, and neither may delete the other's files.
+    parent = ctx.settings.data_dir / "chunks" / job_id
+    parent.mkdir(parents=True, exist_ok=True)
+    workdir = Path(tempfile.mkdtemp(prefix=f"{index}-", dir=parent))
+    try:
+        yield workdir
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _still_running(ctx: JobContext, chunk_id: int) -> bool:
+    # Uploads are skipped for a chunk cancelled (or settled by another copy) during its build.
+    with session_scope(ctx.sessions) as session:
+        status = session.scalar(select(Chunk.status).where(Chunk.id == chunk_id))
+    return status == ChunkStatus.RUNNING
 
 
 def _build(

@@ -7,8 +7,9 @@ from typing import Any, Literal
 
 from sqlalchemy import select, update
 
+from pixcrawler.backend.db.chunks import chunk_counts
 from pixcrawler.backend.db.jobs import complete_job_if_done, get_job
-from pixcrawler.backend.db.models import Image
+from pixcrawler.backend.db.models import ChunkStatus, Image, JobStatus
 from pixcrawler.backend.db.session import session_scope
 from pixcrawler.backend.distributed._context import JobContext
 from pixcrawler.builder import _state
@@ -22,9 +23,21 @@ from pixcrawler.validator.dedup import DedupIndex
 
 logger = get_logger(__name__)
 
+_OPEN_JOB = (JobStatus.PENDING, JobStatus.RUNNING)
+_OPEN_CHUNK = (ChunkStatus.PENDING, ChunkStatus.RUNNING)
+
 
 def finalize_job(ctx: JobContext, *, job_id: str) -> bool:
-    """Merge the chunks' rows into one dataset in storage; True once the job is completed."""
+    """Merge the chunks' rows into one dataset in storage; True once the job is completed.
+
+    A job already final (completed, failed, cancelled) is left alone, so a late second
+    finalize (the older chord of a resumed job) repeats no work and a cancelled job is not packed.
+    """
+    with session_scope(ctx.sessions) as session:
+        status = get_job(session, job_id=job_id).status
+    if status not in _OPEN_JOB:
+        logger.bind(operation="export", job_id=job_id, status=status).info("job already final")
+        return False
     demoted = demote_duplicates(ctx, job_id=job_id)
     rows = export_labels(ctx, job_id=job_id)
     _package(ctx, job_id)
@@ -32,6 +45,22 @@ def finalize_job(ctx: JobContext, *, job_id: str) -> bool:
         done = complete_job_if_done(session, job_id=job_id)
     logger.bind(operation="export", job_id=job_id, rows=rows, demoted=demoted).info("job finalized")
     return done
+
+
+def open_chunk_count(ctx: JobContext, *, job_id: str) -> int:
+    """How many of the job's chunks are not settled yet (pending or running)."""
+    with session_scope(ctx.sessions) as session:
+        counts = chunk_counts(session, job_id=job_id)
+    return sum(counts.get(status, 0) for status in _OPEN_CHUNK)
+
+
+def chord_broken_by_failure(ctx: JobContext, *, job_id: str) -> bool:
+    """Whether the open job's chunks are all settled and one failed: no chord callback will come."""
+    with session_scope(ctx.sessions) as session:
+        status = get_job(session, job_id=job_id).status
+        counts = chunk_counts(session, job_id=job_id)
+    settled = not any(counts.get(open_status, 0) for open_status in _OPEN_CHUNK)
+    return status in _OPEN_JOB and settled and counts.get(ChunkStatus.FAILED, 0) > 0
 
 
 def job_rows(ctx: JobContext, job_id: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:

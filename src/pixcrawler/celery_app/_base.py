@@ -13,7 +13,9 @@ from collections.abc import Callable
 from typing import Any, ParamSpec, TypeVar
 
 from celery import Task
-from pixcrawler.builder._exceptions import InfrastructureError, PixCrawlerError
+from celery.exceptions import Retry
+
+from pixcrawler.builder._exceptions import InfrastructureError
 from pixcrawler.celery_app._app import app
 from pixcrawler.config import get_settings
 from pixcrawler.utility.logging_config import get_logger
@@ -79,8 +81,11 @@ def _guarded(
         _log(exc, kwargs, retry_count).warning("infrastructure failure; retrying the task")
         countdown = get_settings().task_retry_countdown
         raise task.retry(exc=exc, max_retries=MAX_TASK_RETRIES, countdown=countdown) from exc
-    except PixCrawlerError as exc:
-        # Permanent, or network errors whose 3 Tenacity attempts are spent: never retried here.
+    except Retry:
+        raise
+    except Exception as exc:
+        # Permanent errors, network errors whose 3 Tenacity attempts are spent, and bugs: never
+        # retried here; the reason goes on the chunk or job so nothing waits on it forever.
         _log(exc, kwargs, task.request.retries).error("task failed; not retried")
         if on_failure is not None:
             on_failure(kwargs, exc)

@@ -4,8 +4,8 @@ import inspect
 from pathlib import Path
 
 import pytest
-
 from celery import Task
+
 from pixcrawler.celery_app import QUEUES, app
 
 SRC = Path(__file__).resolve().parents[2] / "src"

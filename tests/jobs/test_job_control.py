@@ -15,11 +15,9 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-import test_reliability
-from sqlalchemy import select
-from test_reliability import Deployment, Worker, downloading, sources, url_lists, wait_for
-
 from celery import Celery
+from sqlalchemy import select
+
 from pixcrawler.backend.db.chunks import add_chunks, claim_chunk, finish_chunk
 from pixcrawler.backend.db.jobs import complete_job_if_done, create_job, job_progress
 from pixcrawler.backend.db.models import Chunk
@@ -30,14 +28,12 @@ from pixcrawler.backend.distributed.control import JobControlError, Resumed
 from pixcrawler.backend.distributed.finalize import chord_broken_by_failure
 from pixcrawler.builder import tasks
 from pixcrawler.builder.tasks import chunk_task_id
-from support.images import ImageSet
-from support.server import FixtureServer
 
 # The real deployment's fixtures, shared with the reliability tests.
-gate = test_reliability.gate
-redis_server = test_reliability.redis_server
-schema_url = test_reliability.schema_url
-deployment = test_reliability.deployment
+from support.deployment import Deployment, Worker, wait_for
+from support.held_routes import downloading, sources, url_lists
+from support.images import ImageSet
+from support.server import FixtureServer
 
 
 class FakeCelery:

@@ -33,3 +33,7 @@ def eager() -> Iterator[None]:
     yield
     app.conf.task_always_eager = False
     app.conf.task_eager_propagates = False
+
+
+# The deployment fixtures (private Redis, PostgreSQL schema, workers, image gate).
+from support.deployment import deployment, gate, redis_server, schema_url  # noqa: E402, F401

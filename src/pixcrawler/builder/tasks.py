@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from celery import Task, chord
+
 from pixcrawler.backend.db.chunks import STALE_AFTER, finish_chunk
 from pixcrawler.backend.db.jobs import fail_job, get_job
 from pixcrawler.backend.db.session import session_scope

@@ -3,9 +3,9 @@
 from pathlib import Path
 from typing import Any
 
+from celery import Celery
 from kombu.entity import Queue
 
-from celery import Celery
 from pixcrawler.celery_app._signals import connect_signals
 from pixcrawler.config import Settings, get_settings
 

@@ -10,10 +10,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from celery import Celery
 from kombu.exceptions import OperationalError
 from redis.exceptions import RedisError
 
-from celery import Celery
 from pixcrawler.backend.db.chunks import open_chunk_ids, retry_failed_chunks
 from pixcrawler.backend.db.errors import RecordNotFoundError
 from pixcrawler.backend.db.jobs import cancel_job, get_job

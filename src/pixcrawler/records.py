@@ -1,6 +1,6 @@
 """Data contracts passed between pipeline stages (plain frozen dataclasses, no behaviour)."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 
 
@@ -78,7 +78,6 @@ class Outcome:
     file_name: str | None = None
     info: ImageInfo | None = None
     duplicate_of: DuplicateMatch | None = None
-    extra: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(slots=True)

@@ -13,6 +13,8 @@ import pytest
 
 from pixcrawler.config import get_settings
 from support.images import ImageSet
+from support.query_routes import QueryFixtureServer
+from support.search_world import SearchWorld
 from support.server import FixtureServer
 from support.services import require_service
 
@@ -57,6 +59,25 @@ def server(fixture_server: FixtureServer) -> Iterator[FixtureServer]:
 def failure_modes(server: FixtureServer, images: ImageSet) -> dict[str, str]:
     """The failure-mode catalogue installed on ``server``: name -> URL."""
     return server.install_failure_modes(images)
+
+
+@pytest.fixture(scope="module")
+def search_server() -> Iterator[QueryFixtureServer]:
+    """A query-aware fixture server for the search world, per test module."""
+    running = QueryFixtureServer().start()
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+@pytest.fixture
+def world(search_server: QueryFixtureServer) -> Iterator[SearchWorld]:
+    """An empty search world; each test installs the engines and result counts it needs."""
+    search_server.clear()
+    search_server.errors.clear()
+    yield SearchWorld(search_server)
+    assert not search_server.errors, f"the search world failed: {search_server.errors!r}"
 
 
 @pytest.fixture(scope="session")

@@ -13,7 +13,6 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -27,29 +26,10 @@ from pixcrawler.builder.keywords import variations
 from pixcrawler.builder.slug import slugify
 from pixcrawler.config import Settings
 from pixcrawler.licenses import license_family, wanted_families
-from support.query_routes import QueryFixtureServer
 from support.search_world import ALL_ENGINES, SearchWorld
 
 TEXT_ONLY_ENGINES = ("bing", "duckduckgo", "google", "baidu")
 QUOTA_FILTERED = ("filtered", "per-class limit reached")
-
-
-@pytest.fixture(scope="module")
-def search_server() -> Iterator[QueryFixtureServer]:
-    running = QueryFixtureServer().start()
-    try:
-        yield running
-    finally:
-        running.stop()
-
-
-@pytest.fixture
-def world(search_server: QueryFixtureServer) -> Iterator[SearchWorld]:
-    """An empty search world; each test installs the engines and result counts it needs."""
-    search_server.clear()
-    search_server.errors.clear()
-    yield SearchWorld(search_server)
-    assert not search_server.errors, f"the search world failed: {search_server.errors!r}"
 
 
 def pixcrawler(world: SearchWorld, *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:

@@ -1,7 +1,6 @@
 """The search world speaks each engine's format well enough for PixCrawler's own parsers."""
 
 import asyncio
-from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -17,27 +16,9 @@ from pixcrawler.config import Settings
 from pixcrawler.licenses import license_family
 from pixcrawler.records import Candidate
 
-from .query_routes import QueryFixtureServer
 from .search_world import ALL_ENGINES, SearchWorld, baidu_obfuscate
 
 QUERY = SearchQuery("tabby cat", "tabby cat")
-
-
-@pytest.fixture(scope="module")
-def query_server() -> Iterator[QueryFixtureServer]:
-    running = QueryFixtureServer().start()
-    try:
-        yield running
-    finally:
-        running.stop()
-
-
-@pytest.fixture
-def world(query_server: QueryFixtureServer) -> Iterator[SearchWorld]:
-    query_server.clear()
-    query_server.errors.clear()
-    yield SearchWorld(query_server)
-    assert not query_server.errors, f"the search world failed: {query_server.errors!r}"
 
 
 def crawl(world: SearchWorld, engine: str, query: SearchQuery = QUERY) -> list[Candidate]:

@@ -31,9 +31,10 @@ class Settings(BaseSettings):
     storage_url: str = ""
     #: Seconds before a retried task runs again (60 in production; tests shorten it).
     task_retry_countdown: int = Field(default=60, ge=0)
-    #: Seconds between a finalize's looks at a job whose chunks another dispatch still runs
-    #: (a resumed job); tests shorten it.
-    finalize_recheck_seconds: float = Field(default=10.0, gt=0)
+    #: Seconds between a worker's watchdog sweeps for stalled jobs (lost messages); 0: none.
+    watchdog_interval: float = Field(default=30.0, ge=0)
+    #: Seconds with no chunk claimed or settled after which the watchdog looks at an open job.
+    job_stall_seconds: float = Field(default=120.0, gt=0)
     azure_connection_string: str = ""
     azure_account_url: str = ""
     s3_endpoint_url: str = ""
@@ -43,6 +44,8 @@ class Settings(BaseSettings):
     user_agent: str = f"PixCrawler/0.1 (+{CONTACT_URL}; dataset builder)"
     allow_private_network: bool = False
     max_concurrency: int = Field(default=64, ge=1, le=1024)
+    #: Fetch processes of an in-process build (download + decode); 0 means one per core.
+    processes: int = Field(default=0, ge=0, le=64)
     per_host_concurrency: int = Field(default=16, ge=1, le=256)
     connect_timeout: float = Field(default=10.0, gt=0)
     read_timeout: float = Field(default=20.0, gt=0)

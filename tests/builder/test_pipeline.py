@@ -60,14 +60,15 @@ def manifest(out: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in (out / "manifest.jsonl").read_text().splitlines()]
 
 
+@pytest.mark.parametrize("processes", [1, 2])
 def test_every_failure_mode_is_explained(
-    server: FixtureServer, failure_modes: dict[str, str], tmp_path: Path
+    server: FixtureServer, failure_modes: dict[str, str], tmp_path: Path, processes: int
 ) -> None:
     names = [*EXPECTED, "exact_dup", "near_dup"]
     candidates = [Candidate(failure_modes[n], "things") for n in names]
     # Duplicates come in a second run: within one run, which copy wins is a race.
-    build(candidates[:-2], tmp_path / "ds", validation_workers=2)
-    build(candidates, tmp_path / "ds", validation_workers=2)
+    build(candidates[:-2], tmp_path / "ds", validation_workers=2, processes=processes)
+    build(candidates, tmp_path / "ds", validation_workers=2, processes=processes)
     rows = {row["url"]: row for row in manifest(tmp_path / "ds")}
     assert len(rows) == len(names)
     for name, (status, reason) in EXPECTED.items():

@@ -98,11 +98,13 @@ class FixtureServer:
 
     Attributes:
         counts: Requests received per path, unknown paths included; read it or call ``count``.
+        peak_in_flight: The most requests answered at once since the last ``reset``.
         errors: Unexpected exceptions raised while answering (client disconnects are not errors).
     """
 
     def __init__(self) -> None:
         self.counts: collections.Counter[str] = collections.Counter()
+        self.in_flight = self.peak_in_flight = 0
         self.errors: list[BaseException] = []
         self._lock = threading.Lock()
         self._routes: dict[str, _Route] = {}
@@ -198,6 +200,7 @@ class FixtureServer:
         """Zero the request counts and rewind every sequence to its first response."""
         with self._lock:
             self.counts.clear()
+            self.peak_in_flight = self.in_flight
             for route in self._routes.values():
                 route.served = 0
 
@@ -223,6 +226,17 @@ class FixtureServer:
                 f"{root}/{name}", [answers] if isinstance(answers, Response) else answers
             )
         return {name: self.url(f"{root}/{name}") for name in plan if "/" not in name}
+
+    @contextlib.contextmanager
+    def _answering(self) -> Iterator[None]:
+        with self._lock:
+            self.in_flight += 1
+            self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
+        try:
+            yield
+        finally:
+            with self._lock:
+                self.in_flight -= 1
 
     def _next_response(self, path: str) -> Response:
         with self._lock:
@@ -316,16 +330,17 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _answer(self, *, with_body: bool) -> None:
         fixture = self.server.fixture
-        response = fixture._next_response(urlsplit(self.path).path)
-        if response.delay and fixture._stopping.wait(response.delay):
-            self.close_connection = True
-            return
-        try:
-            self._send_headers(response)
-            if with_body:
-                self._send_body(response)
-        except (ConnectionError, TimeoutError):
-            self.close_connection = True  # the client gave up, as some tests intend
+        with fixture._answering():
+            response = fixture._next_response(urlsplit(self.path).path)
+            if response.delay and fixture._stopping.wait(response.delay):
+                self.close_connection = True
+                return
+            try:
+                self._send_headers(response)
+                if with_body:
+                    self._send_body(response)
+            except (ConnectionError, TimeoutError):
+                self.close_connection = True  # the client gave up, as some tests intend
 
     def _send_headers(self, response: Response) -> None:
         status = response.status

@@ -5,6 +5,7 @@ import itertools
 import os
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Sequence
 from concurrent.futures import Executor, ThreadPoolExecutor
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -12,25 +13,21 @@ from typing import Protocol
 from pixcrawler.builder._clients import ClientPool
 from pixcrawler.builder._discovery import Discovery
 from pixcrawler.builder._downloader import Downloader
-from pixcrawler.builder._exceptions import (
-    PixCrawlerError,
-    PolicyError,
-    TransientError,
-    ValidationError,
-)
+from pixcrawler.builder._fetch import Accepted, Fetcher, LocalFetcher
 from pixcrawler.builder._generator import DatasetWriter
 from pixcrawler.builder._keyword_source import KeywordPlan, keyword_candidates
 from pixcrawler.builder._labels import LABEL_FORMATS
 from pixcrawler.builder._quota import ClassQuota
+from pixcrawler.builder._shard_worker import ShardConfig
+from pixcrawler.builder._shards import ShardPool
 from pixcrawler.config import Settings
-from pixcrawler.records import Candidate, Download, Outcome, Status
-from pixcrawler.utility.logging_config import get_logger
+from pixcrawler.records import Candidate, Outcome, Status
+from pixcrawler.utility.logging_config import current_options, get_logger
 from pixcrawler.utility.report import ReportError, write_report
 from pixcrawler.validator.levels import (
     ValidationLevel,
     ValidationProfile,
     dedup_threshold,
-    validate_image,
 )
 
 logger = get_logger(__name__)
@@ -55,6 +52,8 @@ class BuildOptions:
     report: bool = True
     #: Threads decoding and hashing images; 0 uses asyncio's default executor.
     validation_workers: int = field(default_factory=lambda: os.cpu_count() or 1)
+    #: Fetch processes downloading and decoding; 1 does everything in this process.
+    processes: int = 1
 
 
 class BuildObserver(Protocol):
@@ -69,11 +68,11 @@ class Pipeline:
     """One build run over a dataset folder."""
 
     def __init__(
-        self, writer: DatasetWriter, downloader: Downloader, executor: Executor | None,
-        profile: ValidationProfile, quota: ClassQuota, observer: BuildObserver | None,
+        self, writer: DatasetWriter, fetcher: Fetcher, executor: Executor | None,
+        quota: ClassQuota, observer: BuildObserver | None,
     ) -> None:  # fmt: skip
-        self.writer, self.downloader, self.executor = writer, downloader, executor
-        self.profile, self.quota, self.observer = profile, quota, observer
+        self.writer, self.fetcher, self.executor = writer, fetcher, executor
+        self.quota, self.observer = quota, observer
         self._claimed: set[tuple[str, str]] = set()
         self._order = itertools.count()
 
@@ -136,46 +135,21 @@ class Pipeline:
             await self.quota.release(candidate.label)
 
     async def _attempt(self, order: int, candidate: Candidate) -> Outcome:
-        log = logger.bind(operation="image_download", url=candidate.url, label=candidate.label)
-        try:
-            download = await self.downloader.fetch(candidate.url)
-        except PixCrawlerError as error:
-            log.bind(error_type=type(error).__name__, attempts=error.attempts).debug(error.reason)
-            outcome = Outcome(candidate, _status_of(error), error.reason, attempts=error.attempts)
-            self.writer.record(outcome, order=order, retryable=isinstance(error, TransientError))
-            return outcome
-        return await self._validate_and_store(order, candidate, download)
-
-    async def _validate_and_store(
-        self, order: int, candidate: Candidate, download: Download
-    ) -> Outcome:
-        loop = asyncio.get_running_loop()
-        try:
-            info = await loop.run_in_executor(
-                self.executor, validate_image, download.content, self.profile
+        result = await self.fetcher.fetch(candidate.url)
+        if isinstance(result, Accepted):
+            return await self.writer.store(
+                candidate, result.download, result.info, order=order, executor=self.executor
             )
-        except ValidationError as error:
-            logger.bind(
-                operation="validation", url=candidate.url, label=candidate.label,
-                level=str(self.profile.level), reason=error.reason,
-            ).debug("image rejected")  # fmt: skip
-            outcome = Outcome(
-                candidate, Status.INVALID, error.reason,
-                attempts=download.attempts, sha256=download.sha256,
-            )  # fmt: skip
-            self.writer.record(outcome, order=order)
-            return outcome
-        return await self.writer.store(
-            candidate, download, info, order=order, executor=self.executor
-        )
-
-
-def _status_of(error: PixCrawlerError) -> Status:
-    if isinstance(error, ValidationError):
-        return Status.INVALID
-    if isinstance(error, PolicyError):
-        return Status.FILTERED
-    return Status.DOWNLOAD_FAILED
+        logger.bind(
+            operation="image_download", url=candidate.url, label=candidate.label,
+            error_type=result.error_type, attempts=result.attempts,
+        ).debug(result.reason)  # fmt: skip
+        outcome = Outcome(
+            candidate, result.status, result.reason,
+            attempts=result.attempts, sha256=result.sha256,
+        )  # fmt: skip
+        self.writer.record(outcome, order=order, retryable=result.retryable)
+        return outcome
 
 
 def _executor(workers: int) -> Executor | None:
@@ -219,11 +193,11 @@ async def build_dataset(
     clients = ClientPool(settings)
     discovery = Discovery(settings, clients)
     try:
-        async with Downloader(settings, clients) as downloader:
-            pipeline = Pipeline(
-                writer, downloader, executor, profile,
-                quota, observer,
-            )  # fmt: skip
+        async with (
+            Downloader(settings, clients) as downloader,
+            _fetcher(settings, profile, options.processes, downloader, executor) as fetcher,
+        ):
+            pipeline = Pipeline(writer, fetcher, executor, quota, observer)
             sources = _sources(source, discovery, quota, writer)
             await pipeline.run(sources, settings.max_concurrency)
     finally:
@@ -235,6 +209,20 @@ async def build_dataset(
             _write_report(out, options.per_class)
         log.bind(kept=sum(writer.kept.values())).info("build finished")
     return writer
+
+
+@asynccontextmanager
+async def _fetcher(
+    settings: Settings, profile: ValidationProfile, processes: int,
+    downloader: Downloader, executor: Executor | None,
+) -> AsyncIterator[Fetcher]:  # fmt: skip
+    local = LocalFetcher(downloader, executor, profile)
+    if processes <= 1:
+        yield local
+        return
+    config = ShardConfig(settings, profile, current_options())
+    async with ShardPool(config, processes, fallback=local) as pool:
+        yield pool
 
 
 def _write_report(out: Path, per_class: int | None) -> None:

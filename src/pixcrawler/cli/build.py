@@ -2,6 +2,7 @@
 
 import asyncio
 import itertools
+import os
 import signal
 from collections.abc import Iterator
 from pathlib import Path
@@ -72,6 +73,9 @@ def build(
         typer.Option(help="fast: integrity; medium: + quality gates; slow: + EXIF, wider dedup."),
     ] = None,
     concurrency: Annotated[int | None, typer.Option(help="Concurrent downloads.")] = None,
+    processes: Annotated[
+        int | None, typer.Option(help="Processes downloading and decoding (default: one per core).")
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
     distributed: Annotated[
         bool, typer.Option(help="Run on Celery workers (pixcrawler worker); Ctrl-C detaches.")
@@ -101,6 +105,7 @@ def build(
         per_class=per_class,
         label_formats=_label_formats(labels),
         validation_level=validation_level,
+        processes=_processes(settings, processes),
     )
     if distributed:
         _distributed(plan, source or [], options, label, url_column, label_column, out_dir)
@@ -250,6 +255,12 @@ def _check_sources(sources: list[Path]) -> int | None:
         except SourceError as exc:
             fail(str(exc))
     return None if None in totals else sum(t for t in totals if t is not None)
+
+
+def _processes(settings: Settings, processes: int | None) -> int:
+    if processes is not None and processes < 1:
+        fail("--processes must be at least 1")
+    return processes or settings.processes or os.cpu_count() or 1
 
 
 def _settings_with(concurrency: int | None) -> Settings:

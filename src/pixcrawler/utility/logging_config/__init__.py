@@ -12,8 +12,9 @@ Entry points (CLI, API, worker) call :func:`configure_logging` exactly once.
 from pixcrawler.utility.logging_config._setup import (
     LogFormat,
     configure_logging,
+    current_options,
     get_logger,
     is_configured,
 )
 
-__all__ = ["LogFormat", "configure_logging", "get_logger", "is_configured"]
+__all__ = ["LogFormat", "configure_logging", "current_options", "get_logger", "is_configured"]

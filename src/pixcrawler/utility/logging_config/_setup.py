@@ -20,7 +20,15 @@ _HUMAN_FORMAT = (
     "<green>{time:HH:mm:ss}</green> <level>{level: <7}</level> "
     "<cyan>{extra[module]}</cyan> {message}{extra[_context]}"
 )
-_state = {"configured": False}
+
+
+class _State:
+    configured = False
+    #: ``configure_logging`` arguments in force, for child processes.
+    options: dict[str, Any] | None = None
+
+
+_state = _State()
 
 # A library must stay silent until an application opts in (loguru's advice for libraries).
 logger.disable("pixcrawler")
@@ -40,7 +48,15 @@ def get_logger(name: str) -> "Logger":
 
 def is_configured() -> bool:
     """Whether an entry point has already called :func:`configure_logging`."""
-    return _state["configured"]
+    return _state.configured
+
+
+def current_options() -> dict[str, Any] | None:
+    """The keyword arguments of the active configuration, for a child process to repeat.
+
+    A stream sink cannot cross processes, so a child logs to its own stderr instead.
+    """
+    return _state.options
 
 
 def _context_suffix(record: Any) -> None:
@@ -85,4 +101,10 @@ def configure_logging(
             diagnose=development,
         )
     intercept_stdlib(stdlib_level(level), _NOISY_STDLIB)
-    _state["configured"] = True
+    _state.configured = True
+    _state.options = {
+        "level": level,
+        "fmt": str(fmt),
+        "development": development,
+        "sink": sink if isinstance(sink, Path) else None,
+    }

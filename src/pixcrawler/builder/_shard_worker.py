@@ -1,0 +1,125 @@
+"""A fetch process: downloads and validates the URLs its parent sends, on its own event loop.
+
+Started by :class:`pixcrawler.builder._shards.ShardPool` as
+``python -m pixcrawler.builder._shard_worker``. Frames on stdin/stdout are length-prefixed
+pickles: first a :class:`ShardConfig`, then ``(request_id, url)`` requests, each answered by
+``(request_id, Fetched)`` in completion order. End of stdin means the build is over.
+"""
+
+import asyncio
+import os
+import pickle
+import signal
+import struct
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+from pixcrawler.builder._clients import ClientPool
+from pixcrawler.builder._downloader import Downloader
+from pixcrawler.builder._fetch import Fetched, LocalFetcher, Rejected
+from pixcrawler.config import Settings
+from pixcrawler.records import Status
+from pixcrawler.utility.logging_config import configure_logging, get_logger
+from pixcrawler.validator.levels import ValidationProfile
+
+logger = get_logger(__name__)
+
+_HEADER = struct.Struct("!I")
+
+
+@dataclass(frozen=True, slots=True)
+class ShardConfig:
+    """What a fetch process needs from its parent: settings, validation and logging."""
+
+    settings: Settings
+    profile: ValidationProfile
+    #: ``configure_logging`` keyword arguments, or None while the parent's logging is off.
+    logging: dict[str, Any] | None
+
+
+async def read_frame(reader: asyncio.StreamReader) -> Any:
+    """The next unpickled frame, or None at a clean end of stream."""
+    try:
+        header = await reader.readexactly(_HEADER.size)
+    except asyncio.IncompleteReadError as exc:
+        if exc.partial:
+            raise
+        return None
+    return pickle.loads(await reader.readexactly(_HEADER.unpack(header)[0]))
+
+
+def write_frame(writer: asyncio.StreamWriter, value: object) -> None:
+    """Queue one frame (the caller drains)."""
+    payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+    writer.write(_HEADER.pack(len(payload)) + payload)
+
+
+async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    """Answer requests until the parent closes the stream."""
+    config: ShardConfig = await read_frame(reader)
+    if config.logging is not None:
+        configure_logging(**config.logging)
+    pending: set[asyncio.Task[None]] = set()
+    clients = ClientPool(config.settings)
+    with ThreadPoolExecutor(1, thread_name_prefix="validate") as executor:
+        try:
+            async with Downloader(config.settings, clients) as downloader:
+                fetcher = LocalFetcher(downloader, executor, config.profile)
+                while (request := await read_frame(reader)) is not None:
+                    task = asyncio.create_task(_answer(fetcher, writer, *request))
+                    pending.add(task)
+                    task.add_done_callback(pending.discard)
+        finally:
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+            await clients.aclose()
+
+
+async def _answer(
+    fetcher: LocalFetcher, writer: asyncio.StreamWriter, request: int, url: str
+) -> None:
+    result: Fetched
+    try:
+        result = await fetcher.fetch(url)
+    except Exception as exc:  # A bug must cost one row, not the process.
+        logger.bind(url=url, error_type=type(exc).__name__).exception("unexpected error")
+        result = Rejected(
+            Status.DOWNLOAD_FAILED, f"internal error: {exc}", type(exc).__name__, retryable=True
+        )
+    write_frame(writer, (request, result))
+    await writer.drain()
+
+
+async def _stdio_streams(out_fd: int) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    loop = asyncio.get_running_loop()
+    reader = asyncio.StreamReader()
+    await loop.connect_read_pipe(
+        lambda: asyncio.StreamReaderProtocol(reader), os.fdopen(0, "rb", buffering=0)
+    )
+    transport, protocol = await loop.connect_write_pipe(
+        asyncio.streams.FlowControlMixin, os.fdopen(out_fd, "wb", buffering=0)
+    )
+    return reader, asyncio.StreamWriter(transport, protocol, reader, loop)
+
+
+async def _main(out_fd: int) -> None:
+    reader, writer = await _stdio_streams(out_fd)
+    try:
+        await serve(reader, writer)
+    finally:
+        writer.close()
+
+
+def main() -> None:
+    """Process entry point: frames on the original stdout, anything printed goes to stderr."""
+    # Ctrl-C reaches the whole process group; the parent decides when this process ends.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    out_fd = os.dup(1)
+    os.dup2(2, 1)
+    asyncio.run(_main(out_fd))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,85 @@
+"""Fetch processes: exact per-host limits, no orphans, and a lost process costs only its rows."""
+
+import asyncio
+import json
+import os
+import signal
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from pixcrawler.builder._pipeline import BuildOptions, build_dataset
+from pixcrawler.config import Settings
+from pixcrawler.records import Candidate
+from support.images import make_jpeg
+from support.server import FixtureServer, Response
+
+
+def shard_children() -> list[int]:
+    """Fetch processes started by this test process and still running."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            status = (entry / "status").read_text()
+            cmdline = (entry / "cmdline").read_bytes()
+        except (NotADirectoryError, FileNotFoundError, ProcessLookupError, PermissionError):
+            continue
+        parent = next(line for line in status.splitlines() if line.startswith("PPid:"))
+        if parent.split()[1] == str(os.getpid()) and b"_shard_worker" in cmdline:
+            found.append(int(entry.name))
+    return found
+
+
+async def build(candidates: Iterable[Candidate], out: Path, **settings: Any) -> None:
+    options = BuildOptions(validation_workers=0, processes=2, report=False)
+    writer = await build_dataset(candidates, out, Settings(**settings), options)
+    writer.close()
+
+
+def slow_images(server: FixtureServer, name: str, n: int, delay: float) -> list[Candidate]:
+    return [
+        Candidate(
+            server.add_sequence(
+                server.unique_path(f"{name}{i}.jpg"),
+                [Response(body=make_jpeg(7100 + i), delay=delay)],
+            ),
+            name,
+        )
+        for i in range(n)
+    ]
+
+
+def manifest(out: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in (out / "manifest.jsonl").read_text().splitlines()]
+
+
+def test_per_host_limit_holds_across_processes(server: FixtureServer, tmp_path: Path) -> None:
+    candidates = slow_images(server, "polite", 12, delay=0.2)
+    asyncio.run(build(candidates, tmp_path / "ds", per_host_concurrency=2, max_concurrency=8))
+    assert server.peak_in_flight == 2
+    assert sum(r["status"] == "kept" for r in manifest(tmp_path / "ds")) == 12
+    assert shard_children() == []
+
+
+def test_a_killed_fetch_process_costs_only_its_rows(server: FixtureServer, tmp_path: Path) -> None:
+    candidates = slow_images(server, "victim", 24, delay=0.3)
+    out = tmp_path / "ds"
+
+    async def kill_one_child_mid_build() -> None:
+        while sum(server.counts.values()) < 4:
+            await asyncio.sleep(0.02)
+        os.kill(shard_children()[0], signal.SIGKILL)
+
+    async def scenario() -> None:
+        await asyncio.gather(build(candidates, out, max_concurrency=8), kill_one_child_mid_build())
+
+    asyncio.run(scenario())
+    rows = manifest(out)
+    assert [r["url"] for r in rows] == [c.url for c in candidates]  # every candidate has its row
+    lost = [r for r in rows if r["status"] != "kept"]
+    assert lost, "the killed process had requests in flight"
+    assert {r["reason"] for r in lost} == {"internal error: fetch process exited"}
+    assert len(lost) <= 8  # only what was in flight; the rest went to the surviving process
+    asyncio.run(build(candidates, out, max_concurrency=8))  # the lost rows are retryable
+    assert all(r["status"] == "kept" for r in manifest(out))
+    assert shard_children() == []

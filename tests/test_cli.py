@@ -76,6 +76,7 @@ def test_progress_bars_and_json_logs(url_list: Path, tmp_path: Path) -> None:
         (["build", "-s", "ok.txt", "-o", "ds", "--labels", "xml"], "unknown label format xml"),
         (["build", "-s", "ok.txt", "-o", "ds", "--per-class", "0"], "--per-class"),
         (["build", "-s", "ok.txt", "-o", "ds", "--concurrency", "0"], "--concurrency"),
+        (["build", "-s", "ok.txt", "-o", "ds", "--processes", "0"], "--processes"),
         (["--log-level", "LOUD", "build", "-s", "ok.txt", "-o", "ds"], "unknown log level"),
         (["validate", "nowhere"], "not a directory"),
         (["dedup", "nowhere"], "not a directory"),
@@ -122,6 +123,22 @@ def test_validate_and_dedup_commands(url_list: Path, tmp_path: Path) -> None:
 
 # A background job inherits SIGINT ignored (as CI may run us); a terminal's Ctrl-C does not, so
 # the child restores Python's own handler before running the CLI.
+def _children(pid: int) -> list[int]:
+    return [
+        int(task.name)
+        for task in Path("/proc").iterdir()
+        if task.name.isdigit() and _parent_of(task) == pid
+    ]
+
+
+def _parent_of(task: Path) -> int | None:
+    try:
+        status = (task / "status").read_text()
+    except OSError:
+        return None
+    return int(next(x for x in status.splitlines() if x.startswith("PPid:")).split()[1])
+
+
 INTERRUPTIBLE = (
     "import runpy, signal; signal.signal(signal.SIGINT, signal.default_int_handler); "
     "runpy.run_module('pixcrawler', run_name='__main__')"
@@ -141,20 +158,26 @@ def test_ctrl_c_leaves_a_consistent_dataset_and_rerun_completes(
     ]
     (tmp_path / "slow.txt").write_text("\n".join(urls) + "\n")
     args = [sys.executable, "-c", INTERRUPTIBLE, "build", "-s", "slow.txt", "-o", "ds", "-q",
-            "--concurrency", "4"]  # fmt: skip
+            "--concurrency", "4", "--processes", "2"]  # fmt: skip
     with subprocess.Popen(
         args,
         cwd=tmp_path,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        start_new_session=True,
     ) as proc:
         deadline = time.monotonic() + 60
         while sum(server.counts.values()) < 20 and time.monotonic() < deadline:
             time.sleep(0.05)
-        proc.send_signal(signum)
+        fetchers = _children(proc.pid)
+        assert len(fetchers) == 2
+        # Ctrl-C reaches the whole process group; a service manager's SIGTERM only the parent.
+        os.killpg(proc.pid, signum) if signum == signal.SIGINT else proc.send_signal(signum)
         _, stderr = proc.communicate(timeout=60)
     assert proc.returncode == 130
+    time.sleep(0.2)
+    assert not [pid for pid in fetchers if Path(f"/proc/{pid}").exists()], "orphaned fetchers"
     assert "rerun the same command to resume" in stderr
     assert "Traceback" not in stderr
     out = tmp_path / "ds"

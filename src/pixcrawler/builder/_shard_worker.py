@@ -1,9 +1,9 @@
 """A fetch process: downloads and validates the URLs its parent sends, on its own event loop.
 
-Started by :class:`pixcrawler.builder._shards.ShardPool` as
-``python -m pixcrawler.builder._shard_worker``. Frames on stdin/stdout are length-prefixed
-pickles: first a :class:`ShardConfig`, then ``(request_id, url)`` requests, each answered by
-``(request_id, Fetched)`` in completion order. End of stdin means the build is over.
+Started by :class:`pixcrawler.builder._shards.ShardPool`, which runs :func:`main`. Frames on
+stdin/stdout are length-prefixed pickles: first a :class:`ShardConfig`, then
+``(request_id, url)`` requests, each answered by ``(request_id, Fetched)`` in completion order.
+End of stdin means the build is over.
 """
 
 import asyncio
@@ -119,7 +119,3 @@ def main() -> None:
     out_fd = os.dup(1)
     os.dup2(2, 1)
     asyncio.run(_main(out_fd))
-
-
-if __name__ == "__main__":
-    main()

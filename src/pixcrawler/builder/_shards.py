@@ -27,6 +27,8 @@ from pixcrawler.utility.logging_config import get_logger
 
 logger = get_logger(__name__)
 
+# Not ``-m``: the package imports this module first, and runpy would run a second copy.
+_CHILD_MAIN = "from pixcrawler.builder._shard_worker import main; main()"
 #: Seconds a fetch process gets to exit after its input closes, before it is killed.
 EXIT_GRACE = 5.0
 
@@ -88,7 +90,7 @@ class ShardPool:
     async def __aenter__(self) -> Self:
         for _ in range(self.processes):
             process = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "pixcrawler.builder._shard_worker",
+                sys.executable, "-c", _CHILD_MAIN,
                 stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
             )  # fmt: skip
             shard = _Shard(process)

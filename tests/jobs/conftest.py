@@ -27,7 +27,7 @@ def job_ctx(monkeypatch: pytest.MonkeyPatch) -> Iterator[JobContext]:
 
 @pytest.fixture
 def eager() -> Iterator[None]:
-    """Run tasks (and chords) in-process, as a worker would, propagating their errors."""
+    """Run tasks (and the tasks they send) in-process, as a worker would, propagating errors."""
     app.conf.task_always_eager = True
     app.conf.task_eager_propagates = True
     yield

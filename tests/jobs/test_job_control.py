@@ -25,7 +25,7 @@ from pixcrawler.backend.db.session import session_scope
 from pixcrawler.backend.distributed import control
 from pixcrawler.backend.distributed._context import JobContext
 from pixcrawler.backend.distributed.control import JobControlError, Resumed
-from pixcrawler.backend.distributed.finalize import chord_broken_by_failure
+from pixcrawler.backend.distributed.settle import NOT_SETTLED, job_settled, settle_chunk
 from pixcrawler.builder import tasks
 from pixcrawler.builder.tasks import chunk_task_id
 
@@ -70,9 +70,8 @@ def sent(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, Any]]:
         calls.append(("chunks", list(chunk_ids)))
 
     monkeypatch.setattr(control, "dispatch_chunks", dispatch)
-    for name in ("finalize_job", "plan_job"):
-        task = getattr(control, name)
-        monkeypatch.setattr(task, "apply_async", lambda *a, _n=name, **kw: calls.append((_n, kw)))
+    for name in ("send_finalize", "send_plan"):
+        monkeypatch.setattr(control, name, lambda job_id, _n=name: calls.append((_n, job_id)))
     return calls
 
 
@@ -130,13 +129,25 @@ def test_resume_sends_the_open_chunks_no_live_worker_holds(
     assert sent == [("chunks", [ids[2], ids[3]])]  # the chunk a live worker holds is left to it
 
 
-def test_resume_with_every_open_chunk_held_sends_a_finalize_alone(
+def test_resume_with_every_open_chunk_held_sends_nothing(
     job_ctx: JobContext, sent: list[tuple[str, Any]]
 ) -> None:
+    """The held chunk finalizes the job when it settles last."""
     job_id, ids = _job(job_ctx, ["done", "running"])
     celery = FakeCelery(held=frozenset({chunk_task_id(job_id, ids[1])}))
     assert control.resume(job_ctx, celery, job_id=job_id) == Resumed(dispatched=0, held=1)
-    assert sent == [("finalize_job", {"kwargs": {"job_id": job_id}})]
+    assert sent == []
+
+
+def test_resume_of_a_settled_job_sends_its_finalize_unless_held(
+    job_ctx: JobContext, sent: list[tuple[str, Any]]
+) -> None:
+    job_id, _ = _job(job_ctx, ["done", "failed"])
+    assert control.resume(job_ctx, FakeCelery(), job_id=job_id) == Resumed(dispatched=0, held=0)
+    assert sent == [("send_finalize", job_id)]
+    held = FakeCelery(held=frozenset({tasks.finalize_task_id(job_id)}))
+    assert control.resume(job_ctx, held, job_id=job_id) == Resumed(dispatched=0, held=1)
+    assert len(sent) == 1
 
 
 def test_resume_plans_a_job_that_never_was(
@@ -144,7 +155,7 @@ def test_resume_plans_a_job_that_never_was(
 ) -> None:
     job_id, _ = _job(job_ctx, [])
     assert control.resume(job_ctx, FakeCelery(), job_id=job_id).planned
-    assert sent == [("plan_job", {"kwargs": {"job_id": job_id}})]
+    assert sent == [("send_plan", job_id)]
 
 
 def test_retry_resets_failed_chunks_and_sends_them(
@@ -199,27 +210,35 @@ def test_finished_and_cancelled_jobs_are_refused(job_ctx: JobContext) -> None:
         control.retry(job_ctx, FakeCelery(), job_id=cancelled_id)
 
 
-def test_finalize_waits_for_chunks_another_dispatch_still_runs(
-    job_ctx: JobContext, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_finalize_of_a_job_with_open_chunks_does_nothing(job_ctx: JobContext) -> None:
+    """The chunk still running sends the finalize again when it settles."""
     job_id, _ = _job(job_ctx, ["done", "running"])
-    later: list[dict[str, Any]] = []
-    monkeypatch.setattr(tasks.finalize_job, "apply_async", lambda **kw: later.append(kw))
     assert tasks.finalize_job.apply(kwargs={"job_id": job_id}).result is False
-    recheck = job_ctx.settings.finalize_recheck_seconds
-    assert later == [{"kwargs": {"job_id": job_id, "rechecks": 1}, "countdown": recheck}]
-    assert _statuses(job_ctx, job_id)[0] == "running"
+    assert _statuses(job_ctx, job_id) == ("running", ["done", "running"])
 
 
-def test_a_failed_chunk_settling_last_means_no_chord_callback_will_come(
-    job_ctx: JobContext,
+@pytest.mark.parametrize(
+    ("states", "last"),
+    [(["failed", "running"], True), (["done", "running"], True),
+     (["running", "running"], False), (["pending", "running"], False)],
+)  # fmt: skip
+def test_only_the_chunk_that_settles_last_finalizes(
+    job_ctx: JobContext, monkeypatch: pytest.MonkeyPatch, states: list[str], last: bool
 ) -> None:
-    running_id, _ = _job(job_ctx, ["failed", "running"])
-    assert not chord_broken_by_failure(job_ctx, job_id=running_id)  # the last settler will see
-    broken_id, _ = _job(job_ctx, ["failed", "done"])
-    assert chord_broken_by_failure(job_ctx, job_id=broken_id)
-    fine_id, _ = _job(job_ctx, ["done", "done"])
-    assert not chord_broken_by_failure(job_ctx, job_id=fine_id)
+    job_id, ids = _job(job_ctx, states)
+    finalized: list[str] = []
+    monkeypatch.setattr(tasks, "send_finalize", finalized.append)
+    tasks._record_failure({"job_id": job_id, "chunk_id": ids[-1]}, RuntimeError("boom"))
+    assert finalized == [job_id] * last
+    with session_scope(job_ctx.sessions) as session:
+        assert settle_chunk(session, job_id=job_id, chunk_id=ids[-1]) == NOT_SETTLED
+
+
+def test_cancelled_job_is_never_settled(job_ctx: JobContext) -> None:
+    job_id, _ = _job(job_ctx, ["done", "running"])
+    control.cancel(job_ctx, FakeCelery(), job_id=job_id)
+    with session_scope(job_ctx.sessions) as session:
+        assert not job_settled(session, job_id=job_id)
 
 
 def test_cli_errors_are_one_line(tmp_path: Path) -> None:

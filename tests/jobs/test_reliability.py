@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from support.deployment import Deployment, JobStatusTimeout, RedisServer, TcpProxy, wait_for
+from support.deployment import Deployment, RedisServer, TcpProxy, wait_for
 from support.held_routes import all_urls, downloading, sources, url_lists
 from support.images import ImageSet
 from support.server import FixtureServer
@@ -73,10 +73,10 @@ def test_job_resumes_after_the_whole_worker_was_killed(
 
 def _restart_redis_mid_job(
     deployment: Deployment, server: FixtureServer, images: ImageSet, gate: threading.Event,
-    tmp_path: Path,
+    tmp_path: Path, release: bool = True,
 ) -> tuple[str, list[str]]:  # fmt: skip
     """Both chunks mid-download, Redis is killed and started again on its port; the chunks get
-    their images once the worker is connected again."""
+    their images once the worker is connected again (unless ``release`` is False)."""
     lists = url_lists(server, images, tmp_path, "ab", gate)
     deployment.worker()
     job_id = deployment.submit(sources(tmp_path, lists))
@@ -85,49 +85,75 @@ def _restart_redis_mid_job(
     time.sleep(0.5)
     deployment.redis.start()
     deployment.wait_for_worker()
-    gate.set()
+    if release:
+        gate.set()
     return job_id, all_urls(lists)
 
 
-def test_job_survives_a_redis_restart_with_resume(
+def test_resume_after_a_redis_restart_leaves_held_chunks_alone(
     deployment: Deployment, server: FixtureServer, images: ImageSet, gate: threading.Event,
     tmp_path: Path,
 ) -> None:  # fmt: skip
-    """The worker reconnects and its chunks finish; ``resume`` replaces the lost chord."""
-    job_id, urls = _restart_redis_mid_job(deployment, server, images, gate, tmp_path)
+    """The worker reconnects still running both chunks: ``resume`` sends nothing again."""
+    job_id, urls = _restart_redis_mid_job(deployment, server, images, gate, tmp_path, False)
     resumed = deployment.cli("jobs", "resume", job_id)
     assert resumed.returncode == 0, resumed.stderr
+    assert resumed.stdout == f"job {job_id}: 0 chunks sent again, 2 held by live workers\n"
+    gate.set()
     deployment.wait_for_status(job_id, "completed")
     deployment.assert_nothing_lost_or_doubled(job_id, urls)
     assert [c.attempts for c in deployment.chunks(job_id)] == [1, 1]  # nothing ran twice
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=JobStatusTimeout,
-    reason="a Redis without persistence loses the chord it held (Celery keeps a chord's size and "
-    "joined results in the result backend, here the same Redis), so the finalize callback never "
-    "fires after the restart although every chunk finished; `pixcrawler jobs resume` recovers it",
-)
 def test_job_completes_by_itself_after_a_redis_restart(
     deployment: Deployment, server: FixtureServer, images: ImageSet, gate: threading.Event,
     tmp_path: Path,
 ) -> None:  # fmt: skip
-    """Without persistence the chunks finish, but nothing finalizes the job by itself."""
-    job_id, _ = _restart_redis_mid_job(deployment, server, images, gate, tmp_path)
+    """Without persistence Redis forgets everything, but the job database is the truth: the
+    chunk that settles last sends the finalize, so no one has to resume the job."""
+    job_id, urls = _restart_redis_mid_job(deployment, server, images, gate, tmp_path)
 
     def chunks_done() -> bool:
         return {chunk.status for chunk in deployment.chunks(job_id)} == {"done"}
 
     wait_for("the chunks to finish", chunks_done)
-    deployment.wait_for_status(job_id, "completed", timeout=3)
+    deployment.wait_for_status(job_id, "completed", timeout=5)
+    deployment.assert_nothing_lost_or_doubled(job_id, urls)
+    assert [c.attempts for c in deployment.chunks(job_id)] == [1, 1]
+
+
+def test_watchdog_sends_again_a_chunk_lost_from_the_queue(
+    deployment: Deployment, server: FixtureServer, images: ImageSet, gate: threading.Event,
+    tmp_path: Path,
+) -> None:  # fmt: skip
+    """One worker slot: chunk a is mid-download, b waits in Redis, which restarts empty; b's
+    message is gone. Once the job is idle, the crawl queue empty and b held by no worker, the
+    worker's watchdog sends b again, and the job completes by itself."""
+    lists = url_lists(server, images, tmp_path, "ab", gate)
+    worker = deployment.worker(
+        concurrency=1, PIXCRAWLER_WATCHDOG_INTERVAL="0.5", PIXCRAWLER_JOB_STALL_SECONDS="2"
+    )
+    job_id = deployment.submit(sources(tmp_path, lists))
+    wait_for("chunk a downloading", downloading(server, lists["a"]))
+    time.sleep(2.5)  # idle past the stall time: b is queued, so the watchdog leaves it there
+    deployment.redis.kill()
+    time.sleep(0.5)
+    deployment.redis.start()
+    deployment.wait_for_worker()
+    gate.set()
+
+    deployment.wait_for_status(job_id, "completed")
+    deployment.assert_nothing_lost_or_doubled(job_id, all_urls(lists))
+    assert [c.attempts for c in deployment.chunks(job_id)] == [1, 1]
+    sent = [r["extra"] for r in worker.records() if r["message"] == "stalled job sent again"]
+    assert [(r["job_id"], r["dispatched"], r["held"]) for r in sent] == [(job_id, 1, 0)]
 
 
 def test_job_completes_by_itself_after_a_persistent_redis_restart(
     redis_server: RedisServer, server: FixtureServer, images: ImageSet, gate: threading.Event,
     tmp_path: Path, request: pytest.FixtureRequest,
 ) -> None:  # fmt: skip
-    """With an append-only file, Redis comes back with the queues and the chord: no resume."""
+    """With an append-only file, Redis comes back with its queues: nothing is lost at all."""
     redis_server.kill()  # the fixture's Redis, started again with persistence before any use
     redis_server.persistent = True
     redis_server.start()

@@ -41,6 +41,7 @@ def test_task_routes_to_a_declared_queue(name: str) -> None:
         "plan_job": "maintenance", "finalize_job": "maintenance", "generate_keywords":
         "maintenance", "generate_labels": "maintenance", "discover_chunk": "crawl",
         "download_chunk": "crawl", "package_dataset": "packaging", "export_dataset": "packaging",
+        "watch_jobs": "maintenance",
     }  # fmt: skip
     short = name.rsplit(".", 1)[1]
     assert queue == expected.get(short, "validation")

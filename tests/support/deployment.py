@@ -356,7 +356,6 @@ def deployment(redis_server: RedisServer, schema_url: str, tmp_path: Path) -> It
         "PIXCRAWLER_LOG_FORMAT": "json",
         "PIXCRAWLER_LOG_LEVEL": "INFO",
         "PIXCRAWLER_TASK_RETRY_COUNTDOWN": "1",
-        "PIXCRAWLER_FINALIZE_RECHECK_SECONDS": "0.5",
     }
     ctx = make_context(settings)
     celery = create_app(settings)

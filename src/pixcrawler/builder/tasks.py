@@ -8,14 +8,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from celery import Task, chord
+from celery import Task
 
-from pixcrawler.backend.db.chunks import STALE_AFTER, finish_chunk
 from pixcrawler.backend.db.jobs import fail_job, get_job
 from pixcrawler.backend.db.session import session_scope
 from pixcrawler.backend.distributed import (
     export_job,
     job_context,
+    package_job,
     run_chunk,
 )
 from pixcrawler.backend.distributed import (
@@ -24,14 +24,11 @@ from pixcrawler.backend.distributed import (
 from pixcrawler.backend.distributed import (
     plan_job as plan,
 )
-from pixcrawler.backend.distributed.finalize import (
-    chord_broken_by_failure,
-    export_labels,
-    open_chunk_count,
-    package_warm,
-)
+from pixcrawler.backend.distributed.finalize import export_labels
+from pixcrawler.backend.distributed.packaging import HOT_FORMAT
+from pixcrawler.backend.distributed.settle import settle_chunk
 from pixcrawler.builder.keywords import variations
-from pixcrawler.celery_app import pixcrawler_task
+from pixcrawler.celery_app import BROKER_ERRORS, app, pixcrawler_task
 from pixcrawler.utility.logging_config import get_logger
 
 logger = get_logger(__name__)
@@ -40,20 +37,50 @@ logger = get_logger(__name__)
 def chunk_task_id(job_id: str, chunk_id: int) -> str:
     """The Celery task id of a chunk's task, known in advance so any chunk can be revoked.
 
-    Every dispatch of the chunk (plan, retry, resume) reuses it, which is what lets
+    Every dispatch of the chunk (plan, retry, resume, watchdog) reuses it, which is what lets
     ``claim_chunk`` hand a running chunk to a redelivered or resumed copy of its task.
     """
     return f"{job_id}-chunk-{chunk_id}"
 
 
+def plan_task_id(job_id: str) -> str:
+    """The task id of the job's ``plan_job``: a watchdog can ask whether a worker holds it."""
+    return f"{job_id}-plan"
+
+
+def finalize_task_id(job_id: str) -> str:
+    """The task id of the job's ``finalize_job``, whoever sends it."""
+    return f"{job_id}-finalize"
+
+
 def dispatch_chunks(*, job_id: str, kind: str, chunk_ids: Sequence[int]) -> None:
-    """Send the chunks' tasks as a chord whose callback is ``finalize_job``."""
+    """Send the chunks' tasks, each under its own known id, over one broker connection.
+
+    No chord: the chunk that settles last sends ``finalize_job`` (``backend.distributed.settle``).
+    """
     chunk_task = discover_chunk if kind == "keywords" else download_chunk
-    header = [
-        chunk_task.si(job_id=job_id, chunk_id=chunk_id).set(task_id=chunk_task_id(job_id, chunk_id))
-        for chunk_id in chunk_ids
-    ]
-    chord(header)(finalize_job.si(job_id=job_id))
+    with app.producer_or_acquire() as producer:
+        for chunk_id in chunk_ids:
+            chunk_task.apply_async(
+                kwargs={"job_id": job_id, "chunk_id": chunk_id},
+                task_id=chunk_task_id(job_id, chunk_id),
+                producer=producer,
+            )
+
+
+def send_plan(job_id: str) -> None:
+    """Send the job's ``plan_job`` under its known id."""
+    plan_job.apply_async(kwargs={"job_id": job_id}, task_id=plan_task_id(job_id))
+
+
+def send_finalize(job_id: str) -> None:
+    """Send ``finalize_job``; with the broker down, the watchdog sends it later instead."""
+    try:
+        finalize_job.apply_async(kwargs={"job_id": job_id}, task_id=finalize_task_id(job_id))
+    except BROKER_ERRORS as exc:
+        logger.bind(operation="export", job_id=job_id, error_type=type(exc).__name__).warning(
+            "finalize not sent (broker unreachable); the watchdog will send it"
+        )
 
 
 def _record_failure(kwargs: dict[str, Any], exc: BaseException) -> None:
@@ -61,26 +88,19 @@ def _record_failure(kwargs: dict[str, Any], exc: BaseException) -> None:
     reason = getattr(exc, "reason", None) or f"{type(exc).__name__}: {exc}"
     ctx = job_context()
     chunk_id, job_id = kwargs.get("chunk_id"), kwargs.get("job_id")
-    if chunk_id is not None:
+    if chunk_id is not None and job_id is not None:
         with session_scope(ctx.sessions) as session:
-            settled = finish_chunk(session, chunk_id=chunk_id, error=reason)
-        if settled and job_id is not None:
-            _finalize_if_chord_broken(job_id)
+            settlement = settle_chunk(session, job_id=job_id, chunk_id=chunk_id, error=reason)
+        if settlement.last:  # the job ends "failed"; `jobs retry` can reopen it
+            send_finalize(job_id)
     elif job_id is not None:
         with session_scope(ctx.sessions) as session:
             fail_job(session, job_id=job_id, error=reason)
 
 
-def _finalize_if_chord_broken(job_id: str) -> None:
-    # A failed chunk task fails its chord, so the chord never calls finalize_job; whichever
-    # chunk settles last sends it instead, and the job ends "failed" (retry can reopen it).
-    if chord_broken_by_failure(job_context(), job_id=job_id):
-        finalize_job.apply_async(kwargs={"job_id": job_id})
-
-
 @pixcrawler_task(on_failure=_record_failure)
 def plan_job(self: Task, *, job_id: str) -> int:
-    """Cut the job into chunks and start them, with ``finalize_job`` as the chord callback."""
+    """Cut the job into chunks and send them; the last one to settle sends ``finalize_job``."""
     ctx = job_context()
     with session_scope(ctx.sessions) as session:
         kind = get_job(session, job_id=job_id).kind
@@ -92,17 +112,20 @@ def plan_job(self: Task, *, job_id: str) -> int:
 @pixcrawler_task(on_failure=_record_failure)
 def discover_chunk(self: Task, *, job_id: str, chunk_id: int) -> int | None:
     """Fill one keyword class: discovery, download, validation, dedup within the class."""
-    kept = run_chunk(job_context(), job_id=job_id, chunk_id=chunk_id, task_id=self.request.id)
-    _finalize_if_chord_broken(job_id)
-    return kept
+    return _run_chunk(self, job_id, chunk_id)
 
 
 @pixcrawler_task(on_failure=_record_failure)
 def download_chunk(self: Task, *, job_id: str, chunk_id: int) -> int | None:
     """Download, validate and store one URL-list shard."""
-    kept = run_chunk(job_context(), job_id=job_id, chunk_id=chunk_id, task_id=self.request.id)
-    _finalize_if_chord_broken(job_id)
-    return kept
+    return _run_chunk(self, job_id, chunk_id)
+
+
+def _run_chunk(task: Task, job_id: str, chunk_id: int) -> int | None:
+    done = run_chunk(job_context(), job_id=job_id, chunk_id=chunk_id, task_id=task.request.id)
+    if done.last:
+        send_finalize(job_id)
+    return done.kept
 
 
 @pixcrawler_task(on_failure=_record_failure)
@@ -122,36 +145,37 @@ def generate_labels(self: Task, *, job_id: str) -> int:
 
 
 @pixcrawler_task(on_failure=_record_failure)
-def finalize_job(self: Task, *, job_id: str, rechecks: int = 0) -> bool:
-    """Chord callback: job-wide dedup, exports, hot ZIP; marks the job completed.
+def finalize_job(self: Task, *, job_id: str) -> bool:
+    """Job-wide dedup and exports, then the job is completed; its hot ZIP follows as a task.
 
-    Chunks still open here belong to another dispatch (a resumed job's older chord, whose
-    callback may never come): it looks again every ``finalize_recheck_seconds`` until they
-    settle, for at most the stale-chunk window, instead of leaving the job open.
+    Sent by the task that settles the job's last chunk (or by the watchdog, or ``jobs resume``);
+    idempotent, so a duplicate does nothing.
     """
-    ctx = job_context()
-    if rechecks < _max_rechecks(ctx.settings.finalize_recheck_seconds) and open_chunk_count(
-        ctx, job_id=job_id
-    ):
-        finalize_job.apply_async(
-            kwargs={"job_id": job_id, "rechecks": rechecks + 1},
-            countdown=ctx.settings.finalize_recheck_seconds,
+    completed = finalize(job_context(), job_id=job_id)
+    if completed:
+        package_dataset.apply_async(
+            kwargs={"job_id": job_id, "fmt": HOT_FORMAT}, task_id=f"{job_id}-package-{HOT_FORMAT}"
         )
-        return False
-    return finalize(ctx, job_id=job_id)
-
-
-def _max_rechecks(interval: float) -> int:
-    return int(STALE_AFTER.total_seconds() // interval)
+    return completed
 
 
 @pixcrawler_task(on_failure=_record_failure)
 def package_dataset(self: Task, *, job_id: str, fmt: str = "7z") -> str:
-    """The warm archive (7z by default), written to storage with the Cool tier where supported."""
-    return package_warm(job_context(), job_id=job_id, fmt=fmt)
+    """An archive of the finished dataset in storage: the hot ZIP (Hot tier, sent when the job
+    completes) or a warm one (7z by default, Cool tier where supported)."""
+    return package_job(job_context(), job_id=job_id, fmt=fmt)
 
 
 @pixcrawler_task(on_failure=_record_failure)
 def export_dataset(self: Task, *, job_id: str, dest: str) -> int:
     """Copy the finished dataset from storage into ``dest`` on the worker's disk."""
     return export_job(job_context(), job_id=job_id, dest=Path(dest))
+
+
+@pixcrawler_task(on_failure=_record_failure)
+def watch_jobs(self: Task) -> int:
+    """Maintenance, sent by every worker's watchdog timer: re-send the work of stalled jobs."""
+    # Imported here: the watchdog sends tasks of this module, through job control.
+    from pixcrawler.backend.distributed.watchdog import recover_stalled_jobs
+
+    return len(recover_stalled_jobs(job_context(), self.app))

@@ -6,5 +6,6 @@ Tasks are declared with :func:`pixcrawler_task`, which enforces the retry archit
 
 from pixcrawler.celery_app._app import QUEUES, app, create_app
 from pixcrawler.celery_app._base import pixcrawler_task
+from pixcrawler.celery_app._errors import BROKER_ERRORS
 
-__all__ = ["QUEUES", "app", "create_app", "pixcrawler_task"]
+__all__ = ["BROKER_ERRORS", "QUEUES", "app", "create_app", "pixcrawler_task"]

@@ -7,6 +7,7 @@ from celery import Celery
 from kombu.entity import Queue
 
 from pixcrawler.celery_app._signals import connect_signals
+from pixcrawler.celery_app._watchdog import WatchdogTimer
 from pixcrawler.config import Settings, get_settings
 
 QUEUES = ("crawl", "validation", "packaging", "maintenance")
@@ -22,6 +23,7 @@ ROUTES = {
     "pixcrawler.builder.tasks.plan_job": {"queue": "maintenance"},
     "pixcrawler.builder.tasks.finalize_job": {"queue": "maintenance"},
     "pixcrawler.builder.tasks.generate_*": {"queue": "maintenance"},
+    "pixcrawler.builder.tasks.watch_*": {"queue": "maintenance"},
     "pixcrawler.builder.tasks.discover_*": {"queue": "crawl"},
     "pixcrawler.builder.tasks.download_*": {"queue": "crawl"},
     "pixcrawler.builder.tasks.package_*": {"queue": "packaging"},
@@ -35,6 +37,7 @@ def create_app(settings: Settings | None = None) -> Celery:
     settings = settings or get_settings()
     app = Celery("pixcrawler", include=list(TASK_MODULES))
     app.conf.update(_config(settings))
+    app.steps["worker"].add(WatchdogTimer)
     connect_signals()
     return app
 
@@ -60,7 +63,6 @@ def _config(settings: Settings) -> dict[str, Any]:
         "accept_content": ["json"],
         "worker_hijack_root_logger": False,
         "result_extended": True,
-        "result_chord_retry_interval": 0.5,
     }
 
 

@@ -161,11 +161,11 @@ def _snapshot(job_id: str) -> dict[str, Any]:
 def run_distributed(kind: str, spec: dict[str, Any], sources: list[Path], out_dir: Path) -> None:
     """Submit a job, follow it, and copy the finished dataset to ``out_dir``."""
     from pixcrawler.backend.distributed import export_job, job_context, submit_job
-    from pixcrawler.builder.tasks import plan_job
+    from pixcrawler.builder.tasks import send_plan
 
     context = job_context()
     job_id = submit_job(context, kind=kind, spec=spec, sources=sources)
-    plan_job.delay(job_id=job_id)
+    send_plan(job_id)
     console.print(f"job {job_id} submitted; a worker runs it (pixcrawler worker)", highlight=False)
     status = follow_job(job_id)
     if status != "completed":

@@ -3,7 +3,8 @@
 Idempotent: images go to content-addressed storage keys (an existing key is not rewritten),
 and rows and counters are written in the transaction that settles the chunk, only if this
 run settles it — so a chunk redelivered after its worker died writes nothing twice, and a
-chunk cancelled meanwhile records nothing.
+chunk cancelled meanwhile records nothing. The run that settles the job's last open chunk says
+so (``ChunkRun.last``): its task sends ``finalize_job``.
 """
 
 import asyncio
@@ -12,17 +13,19 @@ import tempfile
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
 
-from pixcrawler.backend.db.chunks import claim_chunk, finish_chunk
+from pixcrawler.backend.db.chunks import claim_chunk
 from pixcrawler.backend.db.images import record_images
 from pixcrawler.backend.db.jobs import bump_counters, get_job
 from pixcrawler.backend.db.models import Chunk, ChunkStatus
 from pixcrawler.backend.db.session import session_scope
 from pixcrawler.backend.distributed._context import JobContext
+from pixcrawler.backend.distributed.settle import NOT_SETTLED, Settlement, settle_chunk
 from pixcrawler.builder import _state
 from pixcrawler.builder._keyword_source import KeywordPlan
 from pixcrawler.builder._pipeline import BuildOptions, build_dataset
@@ -40,12 +43,25 @@ _COUNTED = {"kept": "kept", "download_failed": "failed", "duplicate": "duplicate
             "invalid": "invalid", "filtered": "filtered"}  # fmt: skip
 
 
-def run_chunk(ctx: JobContext, *, job_id: str, chunk_id: int, task_id: str) -> int | None:
-    """Build one chunk and record it; returns images kept, or None if nothing was to be done."""
+@dataclass(frozen=True, slots=True)
+class ChunkRun:
+    """What one run of a chunk did: images kept (None: nothing to do) and how it settled."""
+
+    kept: int | None
+    settlement: Settlement = NOT_SETTLED
+
+    @property
+    def last(self) -> bool:
+        """This run settled the job's last open chunk: the job is ready to finalize."""
+        return self.settlement.last
+
+
+def run_chunk(ctx: JobContext, *, job_id: str, chunk_id: int, task_id: str) -> ChunkRun:
+    """Build one chunk and record it, if this run claims it and it is still running at the end."""
     with session_scope(ctx.sessions) as session:
         chunk = claim_chunk(session, chunk_id=chunk_id, task_id=task_id)
         if chunk is None:
-            return None
+            return ChunkRun(kept=None)
         kind, payload, index = chunk.kind, dict(chunk.payload), chunk.index
         spec = dict(get_job(session, job_id=job_id).spec)
     log = logger.bind(operation="chunk", job_id=job_id, chunk_id=chunk_id)
@@ -53,20 +69,20 @@ def run_chunk(ctx: JobContext, *, job_id: str, chunk_id: int, task_id: str) -> i
         rows = _build(ctx, workdir, kind, payload, spec)
         if not _still_running(ctx, chunk_id):
             log.info("chunk cancelled or settled meanwhile; nothing stored")
-            return None
+            return ChunkRun(kept=None)
         for row in rows:
             file_name = row.pop("file_name")
             if row["status"] == "kept":
                 row["file_key"] = _upload(ctx, job_id, workdir, file_name)
     with session_scope(ctx.sessions) as session:
-        settled = finish_chunk(session, chunk_id=chunk_id)
-        if settled:
+        settlement = settle_chunk(session, job_id=job_id, chunk_id=chunk_id)
+        if settlement.settled:
             record_images(session, job_id=job_id, chunk_id=chunk_id, rows=rows)
             counts = Counter(_COUNTED[row["status"]] for row in rows)
             bump_counters(session, job_id=job_id, candidates=len(rows), **counts)
     kept = sum(1 for row in rows if row["status"] == "kept")
-    log.bind(kept=kept, settled=settled).info("chunk done")
-    return kept
+    log.bind(kept=kept, settled=settlement.settled, last=settlement.last).info("chunk done")
+    return ChunkRun(kept, settlement)
 
 
 @contextmanager

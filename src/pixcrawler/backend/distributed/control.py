@@ -11,16 +11,24 @@ from dataclasses import dataclass
 from typing import Any
 
 from celery import Celery
-from kombu.exceptions import OperationalError
-from redis.exceptions import RedisError
+from sqlalchemy import update
 
+from pixcrawler.backend.db._base import utcnow
 from pixcrawler.backend.db.chunks import open_chunk_ids, retry_failed_chunks
 from pixcrawler.backend.db.errors import RecordNotFoundError
 from pixcrawler.backend.db.jobs import cancel_job, get_job
-from pixcrawler.backend.db.models import JobStatus
+from pixcrawler.backend.db.models import Chunk, ChunkStatus, JobStatus
 from pixcrawler.backend.db.session import session_scope
 from pixcrawler.backend.distributed._context import JobContext
-from pixcrawler.builder.tasks import chunk_task_id, dispatch_chunks, finalize_job, plan_job
+from pixcrawler.builder.tasks import (
+    chunk_task_id,
+    dispatch_chunks,
+    finalize_task_id,
+    plan_task_id,
+    send_finalize,
+    send_plan,
+)
+from pixcrawler.celery_app import BROKER_ERRORS
 from pixcrawler.utility.logging_config import get_logger
 
 logger = get_logger(__name__)
@@ -28,7 +36,7 @@ logger = get_logger(__name__)
 #: Seconds to wait for live workers to say which tasks they hold.
 INSPECT_TIMEOUT = 1.0
 _OPEN_JOB = (JobStatus.PENDING, JobStatus.RUNNING)
-_BROKER_ERRORS = (OperationalError, RedisError, OSError)
+_OPEN_CHUNK = (ChunkStatus.PENDING, ChunkStatus.RUNNING)
 
 
 class JobControlError(Exception):
@@ -72,7 +80,8 @@ def cancel(ctx: JobContext, celery: Celery, *, job_id: str) -> int:
 
 
 def retry(ctx: JobContext, celery: Celery, *, job_id: str) -> int:
-    """Reset the job's failed chunks to pending and send them again with a new finalize chord.
+    """Reset the job's failed chunks to pending and send them again (the last to settle
+    finalizes the job).
 
     Returns:
         The number of chunks sent again.
@@ -98,42 +107,64 @@ def retry(ctx: JobContext, celery: Celery, *, job_id: str) -> int:
 
 
 def resume(ctx: JobContext, celery: Celery, *, job_id: str) -> Resumed:
-    """Send again the open chunks no live worker holds: for a job whose workers all died.
+    """Send again the job's work no live worker holds: for a job whose workers all died.
 
-    The rule: an open chunk (pending, or running) is resumable when its task is neither active,
-    reserved nor scheduled on any worker answering within :data:`INSPECT_TIMEOUT`, however
-    recently it was touched. Unlike the 30-minute stale rule of ``claim_chunk``, this trusts the
-    user's word that the chunk's worker is gone, and asks the live workers to confirm it. The
-    task is sent again under its own id, which ``claim_chunk`` lets take the chunk over.
+    The rule (:func:`redispatch`): an open chunk (pending, or running) is resumable when its
+    task is neither active, reserved nor scheduled on any worker answering within
+    :data:`INSPECT_TIMEOUT`, however recently it was touched. Unlike the 30-minute stale rule of
+    ``claim_chunk``, this trusts the user's word that the chunk's worker is gone, and asks the
+    live workers to confirm it. The task is sent again under its own id, which ``claim_chunk``
+    lets take the chunk over.
 
     A chunk whose task still waits in the broker queue is sent twice; ``run_chunk`` is
-    idempotent, so the second copy stores nothing twice. The resumed chunks get a new finalize
-    chord; with none to resume, a finalize alone is sent (it waits for the chunks held by live
-    workers), since an earlier chord's callback may be lost with its worker or broker. A job
-    that was never planned is planned again.
+    idempotent, so the second copy stores nothing twice. A job whose chunks are all settled gets
+    its finalize again (its message may have been lost with a broker); a job that was never
+    planned is planned again.
 
     Raises:
         JobControlError: no such job, the job already finished, or the broker is unreachable.
     """
     with _job_errors(job_id), session_scope(ctx.sessions) as session:
-        job = get_job(session, job_id=job_id)
-        _require_open(job.status, job_id)
-        kind, planned = job.kind, job.chunks_total > 0
-        chunk_ids = open_chunk_ids(session, job_id=job_id)
+        _require_open(get_job(session, job_id=job_id).status, job_id)
     with _broker_errors(f"job {job_id} not resumed"):
         _require_broker(celery)
-        if not planned:
-            plan_job.apply_async(kwargs={"job_id": job_id})
-            return Resumed(dispatched=0, held=0, planned=True)
-        held = _held_by_live_workers(celery, [chunk_task_id(job_id, c) for c in chunk_ids])
-        orphaned = [c for c in chunk_ids if chunk_task_id(job_id, c) not in held]
-        if orphaned:
-            dispatch_chunks(job_id=job_id, kind=kind, chunk_ids=orphaned)
-        else:
-            finalize_job.apply_async(kwargs={"job_id": job_id})
-    logger.bind(operation="job_resume", job_id=job_id, dispatched=len(orphaned),
-                held=len(held)).info("job resumed")  # fmt: skip
+        resumed = redispatch(ctx, celery, job_id=job_id)
+    logger.bind(operation="job_resume", job_id=job_id, dispatched=resumed.dispatched,
+                held=resumed.held, planned=resumed.planned).info("job resumed")  # fmt: skip
+    return resumed
+
+
+def redispatch(ctx: JobContext, celery: Celery, *, job_id: str) -> Resumed:
+    """Send the job's next step again unless a live worker holds it: the plan of a job with no
+    chunks, the open chunks, or (all chunks settled) the finalize. Re-sent chunks are touched,
+    so the watchdog's idle clock starts again for them.
+    """
+    with session_scope(ctx.sessions) as session:
+        job = get_job(session, job_id=job_id)
+        kind, planned = job.kind, job.chunks_total > 0
+        chunk_ids = open_chunk_ids(session, job_id=job_id)
+    if not planned:
+        if _held_by_live_workers(celery, [plan_task_id(job_id)]):
+            return Resumed(dispatched=0, held=1)
+        send_plan(job_id)
+        return Resumed(dispatched=0, held=0, planned=True)
+    if not chunk_ids:
+        held = _held_by_live_workers(celery, [finalize_task_id(job_id)])
+        if not held:
+            send_finalize(job_id)
+        return Resumed(dispatched=0, held=len(held))
+    held = _held_by_live_workers(celery, [chunk_task_id(job_id, c) for c in chunk_ids])
+    orphaned = [c for c in chunk_ids if chunk_task_id(job_id, c) not in held]
+    if orphaned:
+        dispatch_chunks(job_id=job_id, kind=kind, chunk_ids=orphaned)
+        _touch(ctx, orphaned)
     return Resumed(dispatched=len(orphaned), held=len(held))
+
+
+def _touch(ctx: JobContext, chunk_ids: Sequence[int]) -> None:
+    statement = update(Chunk).where(Chunk.id.in_(chunk_ids), Chunk.status.in_(_OPEN_CHUNK))
+    with session_scope(ctx.sessions) as session:
+        session.execute(statement.values(updated_at=utcnow()))
 
 
 def _require_broker(celery: Celery) -> None:
@@ -170,5 +201,5 @@ def _job_errors(job_id: str) -> Iterator[None]:
 def _broker_errors(what: str) -> Iterator[None]:
     try:
         yield
-    except _BROKER_ERRORS as exc:
+    except BROKER_ERRORS as exc:
         raise JobControlError(f"{what}: broker unreachable ({exc})") from exc

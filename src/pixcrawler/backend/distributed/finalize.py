@@ -1,88 +1,76 @@
-"""Finish a job: deduplicate across chunks, export the dataset files, package the hot ZIP."""
+"""Finish a job: deduplicate across chunks and export the dataset files to storage."""
 
 import sqlite3
 import tempfile
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from sqlalchemy import select, update
 
-from pixcrawler.backend.db.chunks import chunk_counts
 from pixcrawler.backend.db.jobs import complete_job_if_done, get_job
-from pixcrawler.backend.db.models import ChunkStatus, Image, JobStatus
+from pixcrawler.backend.db.models import Image
 from pixcrawler.backend.db.session import session_scope
 from pixcrawler.backend.distributed._context import JobContext
+from pixcrawler.backend.distributed.settle import job_settled
 from pixcrawler.builder import _state
 from pixcrawler.builder._exports import export_dataset
 from pixcrawler.builder._labels import LABEL_FORMATS
 from pixcrawler.builder.slug import unique_slugs
-from pixcrawler.utility.compress import package_dataset
 from pixcrawler.utility.logging_config import get_logger
-from pixcrawler.utility.report import write_report
 from pixcrawler.validator.dedup import DedupIndex
 
 logger = get_logger(__name__)
 
-_OPEN_JOB = (JobStatus.PENDING, JobStatus.RUNNING)
-_OPEN_CHUNK = (ChunkStatus.PENDING, ChunkStatus.RUNNING)
-
 
 def finalize_job(ctx: JobContext, *, job_id: str) -> bool:
-    """Merge the chunks' rows into one dataset in storage; True once the job is completed.
+    """Merge the chunks' rows into one dataset in storage; True if this call completed the job.
 
-    A job already final (completed, failed, cancelled) is left alone, so a late second
-    finalize (the older chord of a resumed job) repeats no work and a cancelled job is not packed.
+    Idempotent: a job already final (completed, failed, cancelled) is left alone, and a job with
+    a chunk still open waits for it (its settling sends the finalize again), so a late or
+    duplicated finalize repeats nothing and a cancelled job is not exported. Two copies running
+    at once compute the same demotions and write the same files; one of them completes the job.
+    The hot ZIP is not made here: the job is complete once its files are, and the caller sends
+    the packaging task.
     """
+    log = logger.bind(operation="export", job_id=job_id)
     with session_scope(ctx.sessions) as session:
         status = get_job(session, job_id=job_id).status
-    if status not in _OPEN_JOB:
-        logger.bind(operation="export", job_id=job_id, status=status).info("job already final")
+        settled = job_settled(session, job_id=job_id)
+    if not settled:
+        log.bind(status=status).info("job not ready to finalize (final, or chunks still open)")
         return False
-    demoted = demote_duplicates(ctx, job_id=job_id)
-    rows = export_labels(ctx, job_id=job_id)
-    _package(ctx, job_id)
+    spec, rows = job_rows(ctx, job_id)  # read once: dedup demotes in place, exports follow
+    demoted = _demote(ctx, spec, rows)
+    _export_rows(ctx, job_id, spec, rows)
     with session_scope(ctx.sessions) as session:
         done = complete_job_if_done(session, job_id=job_id)
-    logger.bind(operation="export", job_id=job_id, rows=rows, demoted=demoted).info("job finalized")
+    log.bind(rows=len(rows), demoted=demoted, completed=done).info("job finalized")
     return done
-
-
-def open_chunk_count(ctx: JobContext, *, job_id: str) -> int:
-    """How many of the job's chunks are not settled yet (pending or running)."""
-    with session_scope(ctx.sessions) as session:
-        counts = chunk_counts(session, job_id=job_id)
-    return sum(counts.get(status, 0) for status in _OPEN_CHUNK)
-
-
-def chord_broken_by_failure(ctx: JobContext, *, job_id: str) -> bool:
-    """Whether the open job's chunks are all settled and one failed: no chord callback will come."""
-    with session_scope(ctx.sessions) as session:
-        status = get_job(session, job_id=job_id).status
-        counts = chunk_counts(session, job_id=job_id)
-    settled = not any(counts.get(open_status, 0) for open_status in _OPEN_CHUNK)
-    return status in _OPEN_JOB and settled and counts.get(ChunkStatus.FAILED, 0) > 0
 
 
 def job_rows(ctx: JobContext, job_id: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """The job's spec and its image rows, in chunk order (the order dedup keeps the first of)."""
+    table = Image.__table__
     with session_scope(ctx.sessions) as session:
         spec = dict(get_job(session, job_id=job_id).spec)
-        images = session.scalars(
-            select(Image).where(Image.job_id == job_id).order_by(Image.chunk_id, Image.id)
-        ).all()
-        return spec, [_as_row(image) for image in images]
+        images = session.execute(
+            select(table).where(table.c.job_id == job_id).order_by(table.c.chunk_id, table.c.id)
+        ).mappings()
+        return spec, [dict(image) for image in images]
 
 
 def apply_changes(
     ctx: JobContext, rows: list[dict[str, Any]], changed: list[dict[str, Any]]
 ) -> None:
-    """Store demoted rows' new status and reason; delete files no kept row points at."""
-    with session_scope(ctx.sessions) as session:
-        for row in changed:
-            session.execute(
-                update(Image).where(Image.id == row["id"])
-                .values(status=row["status"], reason=row["reason"])
-            )  # fmt: skip
+    """Store demoted rows' new status, reason and original; delete files no kept row points at."""
+    if changed:
+        values = [
+            {"id": row["id"], "status": row["status"], "reason": row["reason"],
+             "duplicate_of": row.get("duplicate_of")}
+            for row in changed
+        ]  # fmt: skip
+        with session_scope(ctx.sessions) as session:
+            session.execute(update(Image), values)  # one executemany, by primary key
     still_kept = {r["file_key"] for r in rows if r["status"] == "kept"}
     for row in changed:
         if row["file_key"] and row["file_key"] not in still_kept:
@@ -92,34 +80,26 @@ def apply_changes(
 def demote_duplicates(ctx: JobContext, *, job_id: str) -> int:
     """Job-wide dedup and per-class cap over every chunk's kept images; returns rows demoted."""
     spec, rows = job_rows(ctx, job_id)
-    changed = _deduplicate(rows, ctx.settings.phash_threshold, spec.get("per_class"))
-    apply_changes(ctx, rows, changed)
-    return len(changed)
+    return _demote(ctx, spec, rows)
 
 
 def export_labels(ctx: JobContext, *, job_id: str) -> int:
     """Write manifest, metadata and label files to the job's dataset in storage; rows written."""
     spec, rows = job_rows(ctx, job_id)
-    _export_files(ctx, job_id, rows, tuple(spec.get("label_formats", LABEL_FORMATS)))
+    _export_rows(ctx, job_id, spec, rows)
     return len(rows)
 
 
-def package_warm(ctx: JobContext, *, job_id: str, fmt: str = "7z") -> str:
-    """The warm archive of a finished job, stored with the Cool tier where supported."""
-    return _package(ctx, job_id, fmt=fmt, tier="cool")
+def _demote(ctx: JobContext, spec: dict[str, Any], rows: list[dict[str, Any]]) -> int:
+    changed = _deduplicate(rows, ctx.settings.phash_threshold, spec.get("per_class"))
+    apply_changes(ctx, rows, changed)
+    return len(changed)
 
 
-def export_job(ctx: JobContext, *, job_id: str, dest: Path) -> int:
-    """Copy a finished job's dataset from storage into ``dest``, laid out as a local build."""
-    count = int(ctx.storage.get_tree(f"jobs/{job_id}/dataset", dest))
-    write_report(dest)
-    logger.bind(operation="export", job_id=job_id, dest=str(dest), files=count).info("exported")
-    return count
-
-
-def _as_row(image: Image) -> dict[str, Any]:
-    columns = [c.key for c in Image.__table__.columns]
-    return {name: getattr(image, name) for name in columns}
+def _export_rows(
+    ctx: JobContext, job_id: str, spec: dict[str, Any], rows: list[dict[str, Any]]
+) -> None:
+    _export_files(ctx, job_id, rows, tuple(spec.get("label_formats", LABEL_FORMATS)))
 
 
 def _deduplicate(
@@ -178,16 +158,3 @@ def _state_row(row: dict[str, Any], seq: int) -> tuple[Any, ...]:
         cross_class=0, duplicate_of=row.get("duplicate_of"),
     )  # fmt: skip
     return tuple(values[name] for name in _state.COLUMNS)
-
-
-def _package(
-    ctx: JobContext, job_id: str, fmt: str = "zip", tier: Literal["hot", "cool"] = "hot"
-) -> str:
-    with tempfile.TemporaryDirectory() as folder:
-        root = Path(folder) / job_id
-        ctx.storage.get_tree(f"jobs/{job_id}/dataset", root)
-        result = package_dataset(root, fmt=fmt)  # type: ignore[arg-type]
-        key = f"archives/{job_id}/{result.path.name}"
-        ctx.storage.put(key, result.path, tier=tier)
-        ctx.storage.put(f"{key}.sha256", result.sidecar)
-        return key

@@ -1,0 +1,46 @@
+"""A finished job's dataset leaves storage: as archives (hot ZIP, warm 7z) or as a folder copy."""
+
+import tempfile
+from pathlib import Path
+
+from pixcrawler.backend.distributed._context import JobContext
+from pixcrawler.backend.storage.base import Tier
+from pixcrawler.utility.compress import package_dataset
+from pixcrawler.utility.logging_config import get_logger
+from pixcrawler.utility.report import write_report
+
+logger = get_logger(__name__)
+
+#: The archive packaged right after a job completes (Hot tier); any other format is warm (Cool).
+HOT_FORMAT = "zip"
+
+
+def archive_key(job_id: str, fmt: str) -> str:
+    """Where the job's archive in ``fmt`` is stored (its ``.sha256`` sidecar is next to it)."""
+    return f"archives/{job_id}/{job_id}.{fmt}"
+
+
+def package_job(ctx: JobContext, *, job_id: str, fmt: str = HOT_FORMAT) -> str:
+    """Package the job's dataset from storage into an archive in storage; returns its key.
+
+    Idempotent: packaging again rewrites the same archive.
+    """
+    tier: Tier = "hot" if fmt == HOT_FORMAT else "cool"
+    log = logger.bind(operation="compression", job_id=job_id, format=fmt, tier=tier)
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder) / job_id
+        ctx.storage.get_tree(f"jobs/{job_id}/dataset", root)
+        result = package_dataset(root, fmt=fmt)  # type: ignore[arg-type]
+        key = f"archives/{job_id}/{result.path.name}"
+        ctx.storage.put(key, result.path, tier=tier)
+        ctx.storage.put(f"{key}.sha256", result.sidecar)
+    log.bind(key=key).info("job packaged")
+    return key
+
+
+def export_job(ctx: JobContext, *, job_id: str, dest: Path) -> int:
+    """Copy a finished job's dataset from storage into ``dest``, laid out as a local build."""
+    count = int(ctx.storage.get_tree(f"jobs/{job_id}/dataset", dest))
+    write_report(dest)
+    logger.bind(operation="export", job_id=job_id, dest=str(dest), files=count).info("exported")
+    return count

@@ -92,13 +92,15 @@ def img2dataset_invocation(urls: Path, out_dir: Path, n: int, limits: Concurrenc
 def pixcrawler_invocation(
     urls: Path, out_dir: Path, limits: Concurrency, executable: Path = PIXCRAWLER_BIN
 ) -> Invocation:
-    """PixCrawler with its defaults, allowed onto loopback, at the same total concurrency."""
+    """PixCrawler with its defaults, allowed onto loopback, at the same concurrency."""
     fields = {"bin": str(executable), "urls": str(urls), "out": str(out_dir)}
     command = [part.format(**fields) for part in PIXCRAWLER_COMMAND]
     env = {
         "PIXCRAWLER_ALLOW_PRIVATE_NETWORK": "1",
         "PIXCRAWLER_MAX_CONCURRENCY": str(limits.total),
         "PIXCRAWLER_PER_HOST_CONCURRENCY": str(limits.total),
+        # Fetch processes = img2dataset processes (PixCrawler's default: one per core).
+        "PIXCRAWLER_PROCESSES": str(limits.processes),
         # A fresh data dir per run, so no cache from an earlier run can help.
         "PIXCRAWLER_DATA_DIR": str(out_dir.parent / f"{out_dir.name}-data"),
     }

@@ -213,7 +213,8 @@ def table_row(run: Run, tiny: Run | None) -> list[str]:
 def print_table(results: Results, limits: Concurrency) -> None:
     print(
         f"\nconcurrency {limits.total} in total (img2dataset: {limits.processes} processes x "
-        f"{limits.threads_per_process} threads; pixcrawler: max and per-host {limits.total})"
+        f"{limits.threads_per_process} threads; pixcrawler: {limits.processes} fetch processes, "
+        f"max and per-host {limits.total})"
     )
     rows = [[name for name, _ in COLUMNS]]
     rows += [table_row(run, results.startup.get(run.tool)) for run in results.best.values()]

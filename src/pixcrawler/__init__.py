@@ -2,18 +2,40 @@
 
 The library logs through loguru but stays silent until an application calls
 :func:`pixcrawler.utility.logging_config.configure_logging`.
+
+Names are imported on first use, so a process that needs one part (a fetch process, a Celery
+worker) does not pay for the rest.
 """
 
-from pixcrawler.builder._exceptions import (
-    PermanentError,
-    PixCrawlerError,
-    TransientError,
-    classify_http_error,
-)
-from pixcrawler.builder._pipeline import BuildOptions, build_dataset
-from pixcrawler.builder._sources import read_url_list
-from pixcrawler.config import Settings, get_settings
-from pixcrawler.records import Candidate, Outcome, Status
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pixcrawler.builder._exceptions import (
+        PermanentError,
+        PixCrawlerError,
+        TransientError,
+        classify_http_error,
+    )
+    from pixcrawler.builder._pipeline import BuildOptions, build_dataset
+    from pixcrawler.builder._sources import read_url_list
+    from pixcrawler.config import Settings, get_settings
+    from pixcrawler.records import Candidate, Outcome, Status
+
+_HOMES = {
+    "BuildOptions": "pixcrawler.builder._pipeline",
+    "Candidate": "pixcrawler.records",
+    "Outcome": "pixcrawler.records",
+    "PermanentError": "pixcrawler.builder._exceptions",
+    "PixCrawlerError": "pixcrawler.builder._exceptions",
+    "Settings": "pixcrawler.config",
+    "Status": "pixcrawler.records",
+    "TransientError": "pixcrawler.builder._exceptions",
+    "build_dataset": "pixcrawler.builder._pipeline",
+    "classify_http_error": "pixcrawler.builder._exceptions",
+    "get_settings": "pixcrawler.config",
+    "read_url_list": "pixcrawler.builder._sources",
+}
 
 __all__ = [
     "BuildOptions",
@@ -30,3 +52,16 @@ __all__ = [
     "read_url_list",
 ]
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'pixcrawler' has no attribute {name!r}")
+    value = getattr(importlib.import_module(home), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -67,8 +67,9 @@ def test_every_failure_mode_is_explained(
     names = [*EXPECTED, "exact_dup", "near_dup"]
     candidates = [Candidate(failure_modes[n], "things") for n in names]
     # Duplicates come in a second run: within one run, which copy wins is a race.
-    build(candidates[:-2], tmp_path / "ds", validation_workers=2, processes=processes)
-    build(candidates, tmp_path / "ds", validation_workers=2, processes=processes)
+    sharded = {"processes": processes, "warm_start": False}  # every URL through the processes
+    build(candidates[:-2], tmp_path / "ds", validation_workers=2, **sharded)
+    build(candidates, tmp_path / "ds", validation_workers=2, **sharded)
     rows = {row["url"]: row for row in manifest(tmp_path / "ds")}
     assert len(rows) == len(names)
     for name, (status, reason) in EXPECTED.items():

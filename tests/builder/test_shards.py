@@ -11,6 +11,7 @@ from typing import Any
 from pixcrawler.builder._pipeline import BuildOptions, build_dataset
 from pixcrawler.config import Settings
 from pixcrawler.records import Candidate
+from pixcrawler.utility.logging_config import configure_logging
 from support.images import make_jpeg
 from support.server import FixtureServer, Response
 
@@ -30,8 +31,18 @@ def shard_children() -> list[int]:
     return found
 
 
+def _has_sockets(pid: int) -> bool:
+    """Whether the process holds a network socket (its stdin and stdout are pipes)."""
+    try:
+        return any(
+            os.readlink(fd).startswith("socket:") for fd in Path(f"/proc/{pid}/fd").iterdir()
+        )
+    except OSError:
+        return False
+
+
 async def build(candidates: Iterable[Candidate], out: Path, **settings: Any) -> None:
-    options = BuildOptions(validation_workers=0, processes=2, report=False)
+    options = BuildOptions(validation_workers=0, processes=2, report=False, warm_start=False)
     writer = await build_dataset(candidates, out, Settings(**settings), options)
     writer.close()
 
@@ -66,9 +77,10 @@ def test_a_killed_fetch_process_costs_only_its_rows(server: FixtureServer, tmp_p
     out = tmp_path / "ds"
 
     async def kill_one_child_mid_build() -> None:
-        while sum(server.counts.values()) < 4:
+        while not (fetching := [pid for pid in shard_children() if _has_sockets(pid)]):
             await asyncio.sleep(0.02)
-        os.kill(shard_children()[0], signal.SIGKILL)
+        await asyncio.sleep(0.1)  # its requests are now on the server, held by the delay
+        os.kill(fetching[0], signal.SIGKILL)
 
     async def scenario() -> None:
         await asyncio.gather(build(candidates, out, max_concurrency=8), kill_one_child_mid_build())
@@ -83,3 +95,17 @@ def test_a_killed_fetch_process_costs_only_its_rows(server: FixtureServer, tmp_p
     asyncio.run(build(candidates, out, max_concurrency=8))  # the lost rows are retryable
     assert all(r["status"] == "kept" for r in manifest(out))
     assert shard_children() == []
+
+
+def test_fetch_processes_log_to_the_same_sink(
+    server: FixtureServer, failure_modes: dict[str, str], tmp_path: Path
+) -> None:
+    log_file = tmp_path / "build.jsonl"
+    configure_logging(level="DEBUG", fmt="json", sink=log_file)
+    candidates = [Candidate(failure_modes[name], "x") for name in ("ok_1", "always_503")]
+    asyncio.run(build(candidates, tmp_path / "ds"))
+    records = [json.loads(line)["record"] for line in log_file.read_text().splitlines()]
+    retries = [r for r in records if r["message"] == "transient error, retrying"]
+    assert [r["extra"]["attempt"] for r in retries] == [1, 2]
+    assert retries[0]["extra"]["url"] == failure_modes["always_503"]
+    assert os.getpid() not in {r["process"]["id"] for r in retries}  # a fetch process logged them

@@ -54,6 +54,8 @@ class BuildOptions:
     validation_workers: int = field(default_factory=lambda: os.cpu_count() or 1)
     #: Fetch processes downloading and decoding; 1 does everything in this process.
     processes: int = 1
+    #: With processes > 1: fetch in this process while they start (False: wait for them).
+    warm_start: bool = True
 
 
 class BuildObserver(Protocol):
@@ -195,7 +197,7 @@ async def build_dataset(
     try:
         async with (
             Downloader(settings, clients) as downloader,
-            _fetcher(settings, profile, options.processes, downloader, executor) as fetcher,
+            _fetcher(settings, profile, options, downloader, executor) as fetcher,
         ):
             pipeline = Pipeline(writer, fetcher, executor, quota, observer)
             sources = _sources(source, discovery, quota, writer)
@@ -213,15 +215,16 @@ async def build_dataset(
 
 @asynccontextmanager
 async def _fetcher(
-    settings: Settings, profile: ValidationProfile, processes: int,
+    settings: Settings, profile: ValidationProfile, options: BuildOptions,
     downloader: Downloader, executor: Executor | None,
 ) -> AsyncIterator[Fetcher]:  # fmt: skip
     local = LocalFetcher(downloader, executor, profile)
-    if processes <= 1:
+    if options.processes <= 1:
         yield local
         return
     config = ShardConfig(settings, profile, current_options())
-    async with ShardPool(config, processes, fallback=local) as pool:
+    pool = ShardPool(config, options.processes, local, warm_start=options.warm_start)
+    async with pool:
         yield pool
 
 

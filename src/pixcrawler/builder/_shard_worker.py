@@ -2,8 +2,8 @@
 
 Started by :class:`pixcrawler.builder._shards.ShardPool`, which runs :func:`main`. Frames on
 stdin/stdout are length-prefixed pickles: first a :class:`ShardConfig`, then
-``(request_id, url)`` requests, each answered by ``(request_id, Fetched)`` in completion order.
-End of stdin means the build is over.
+``(request_id, url)`` requests, each answered by ``(request_id, Fetched)`` in completion order;
+the process announces itself with ``(READY, None)``. End of stdin means the build is over.
 """
 
 import asyncio
@@ -26,6 +26,8 @@ from pixcrawler.validator.levels import ValidationProfile
 logger = get_logger(__name__)
 
 _HEADER = struct.Struct("!I")
+#: The request id of the frame a fetch process sends once it can take requests.
+READY = -1
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +68,7 @@ async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> N
         try:
             async with Downloader(config.settings, clients) as downloader:
                 fetcher = LocalFetcher(downloader, executor, config.profile)
+                write_frame(writer, (READY, None))
                 while (request := await read_frame(reader)) is not None:
                     task = asyncio.create_task(_answer(fetcher, writer, *request))
                     pending.add(task)

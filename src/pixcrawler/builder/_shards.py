@@ -8,27 +8,33 @@ everything that must be decided in one place: quotas, per-host limits, deduplica
 
 Per-host politeness stays exact: the parent holds the host's slot for the whole fetch, so N
 processes never open more than ``per_host_concurrency`` requests to one host between them.
-If a fetch process dies, its requests fail as retryable rows and the pool carries on with the
-others; with none left it fetches in this process.
+Until the first fetch process is ready (about half a second of imports) and if every one of
+them is lost, this process fetches itself, so a short list pays no start-up wait. If a fetch
+process dies, its requests fail as retryable rows and the pool carries on with the others.
 """
 
 import asyncio
+import contextlib
 import itertools
+import pickle
 import sys
 from collections import defaultdict
+from collections.abc import Callable
 from types import TracebackType
 from typing import Self
 
 from pixcrawler.builder._exceptions import InfrastructureError, PixCrawlerError
 from pixcrawler.builder._fetch import Fetched, Fetcher, rejection
 from pixcrawler.builder._netguard import split_host
-from pixcrawler.builder._shard_worker import ShardConfig, read_frame, write_frame
+from pixcrawler.builder._shard_worker import READY, ShardConfig, read_frame, write_frame
 from pixcrawler.utility.logging_config import get_logger
 
 logger = get_logger(__name__)
 
 # Not ``-m``: the package imports this module first, and runpy would run a second copy.
 _CHILD_MAIN = "from pixcrawler.builder._shard_worker import main; main()"
+#: Seconds to wait for a fetch process to start when ``warm_start`` is off.
+START_TIMEOUT = 30.0
 #: Seconds a fetch process gets to exit after its input closes, before it is killed.
 EXIT_GRACE = 5.0
 
@@ -40,11 +46,11 @@ class ShardLostError(InfrastructureError):
 class _Shard:
     """One fetch process and the requests it has not answered yet."""
 
-    def __init__(self, process: asyncio.subprocess.Process) -> None:
+    def __init__(self, process: asyncio.subprocess.Process, on_change: Callable[[], None]) -> None:
         assert process.stdin is not None and process.stdout is not None
-        self.process, self.writer = process, process.stdin
+        self.process, self.writer, self.on_change = process, process.stdin, on_change
         self.waiting: dict[int, asyncio.Future[Fetched]] = {}
-        self.alive = True
+        self.alive, self.ready = True, False
         self.reader_task = asyncio.create_task(self._read(process.stdout))
 
     async def call(self, request: int, url: str) -> Fetched:
@@ -61,26 +67,35 @@ class _Shard:
         try:
             while (frame := await read_frame(stdout)) is not None:
                 request, result = frame
+                if request == READY:
+                    self.ready = True
+                    self.on_change()
                 future = self.waiting.get(request)
                 if future is not None and not future.done():
                     future.set_result(result)
-        except (asyncio.IncompleteReadError, EOFError, ValueError) as exc:
+        except (asyncio.IncompleteReadError, EOFError, ValueError, pickle.UnpicklingError) as exc:
             logger.bind(error_type=type(exc).__name__).warning("fetch process sent a bad frame")
         finally:
             self._lost()
 
     def _lost(self) -> None:
-        self.alive = False
+        self.alive = self.ready = False
         for future in self.waiting.values():
             if not future.done():
                 future.set_exception(ShardLostError("fetch process exited"))
+        self.on_change()
 
 
 class ShardPool:
     """``processes`` fetch processes behind the :class:`Fetcher` interface."""
 
-    def __init__(self, config: ShardConfig, processes: int, fallback: Fetcher) -> None:
+    def __init__(
+        self, config: ShardConfig, processes: int, fallback: Fetcher, *, warm_start: bool = True
+    ) -> None:
         self.config, self.processes, self.fallback = config, processes, fallback
+        #: Fetch here while the processes start; False waits for the first one (tests do).
+        self.warm_start = warm_start
+        self._settled = asyncio.Event()  # one process is ready, or none is left
         self._shards: list[_Shard] = []
         self._requests = itertools.count()
         self._host_slots: defaultdict[str, asyncio.Semaphore] = defaultdict(
@@ -93,7 +108,7 @@ class ShardPool:
                 sys.executable, "-c", _CHILD_MAIN,
                 stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
             )  # fmt: skip
-            shard = _Shard(process)
+            shard = _Shard(process, self._on_change)
             write_frame(shard.writer, self._child_config())
             self._shards.append(shard)
         logger.bind(processes=self.processes).debug("fetch processes started")
@@ -113,11 +128,24 @@ class ShardPool:
         except PixCrawlerError as error:
             return rejection(error, attempts=0)
         async with self._host_slots[host]:
-            live = [shard for shard in self._shards if shard.alive]
-            if not live:
+            shard = await self._pick()
+            if shard is None:
                 return await self.fallback.fetch(url)
-            shard = min(live, key=lambda candidate: len(candidate.waiting))
             return await shard.call(next(self._requests), url)
+
+    async def _pick(self) -> "_Shard | None":
+        """The ready process with the fewest requests in flight; None means fetch here."""
+        if not self.warm_start:
+            with contextlib.suppress(TimeoutError):  # a process that never starts: fetch here
+                await asyncio.wait_for(self._settled.wait(), START_TIMEOUT)
+        ready = [shard for shard in self._shards if shard.ready]
+        return min(ready, key=lambda shard: len(shard.waiting)) if ready else None
+
+    def _on_change(self) -> None:
+        if any(shard.ready for shard in self._shards) or not any(
+            shard.alive for shard in self._shards
+        ):
+            self._settled.set()
 
     def _child_config(self) -> ShardConfig:
         # The parent enforces per-host limits; a child's own limit must never bind tighter.

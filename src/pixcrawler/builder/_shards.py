@@ -120,7 +120,11 @@ class ShardPool:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        logger.debug("stopping fetch processes")
         await asyncio.shield(asyncio.gather(*(_stop(shard) for shard in self._shards)))
+        logger.bind(exit_codes=[shard.process.returncode for shard in self._shards]).debug(
+            "fetch processes stopped"
+        )
 
     async def fetch(self, url: str) -> Fetched:
         try:
@@ -156,8 +160,13 @@ class ShardPool:
 
 
 async def _stop(shard: _Shard) -> None:
-    """Close the process's input, give it a moment to exit, then kill it."""
+    """Close the process's input, give it a moment to exit, then kill it.
+
+    One still importing has had no request: it is stopped at once rather than waited for.
+    """
     shard.writer.close()
+    if not shard.ready and shard.process.returncode is None:
+        shard.process.terminate()
     try:
         await asyncio.wait_for(shard.process.wait(), EXIT_GRACE)
     except TimeoutError:

@@ -1,6 +1,7 @@
 """Distributed jobs on the command line: `worker`, `jobs` (list, show, cancel, retry, resume),
 `build --distributed`."""
 
+import gc
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,6 +22,8 @@ jobs_app = typer.Typer(
 )
 app.add_typer(jobs_app, name="jobs")
 _FINISHED = {"completed", "failed", "cancelled"}
+#: Seconds between progress reads: one primary-key SELECT, and the end is seen within 0.1 s.
+POLL_SECONDS = 0.1
 
 
 @app.command()
@@ -122,7 +125,7 @@ def _control_errors() -> Iterator[None]:
         fail(f"job database unavailable: {exc.reason}", 1)
 
 
-def follow_job(job_id: str, poll: float = 1.0) -> str:
+def follow_job(job_id: str, poll: float = POLL_SECONDS) -> str:
     """Draw the job's progress from the database until it finishes; returns its final status."""
     bar = Progress(
         TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
@@ -172,3 +175,6 @@ def run_distributed(kind: str, spec: dict[str, Any], sources: list[Path], out_di
         fail(f"job {job_id} {status}: pixcrawler jobs show {job_id}", 1)
     files = export_job(context, job_id=job_id, dest=out_dir)
     out.print(f"dataset: {out_dir}  ({files} files from job {job_id})", highlight=False)
+    # The command is done; the collector's pass over its large heap (SQLAlchemy, Celery, the
+    # report) at interpreter exit would only delay the prompt by a few tenths of a second.
+    gc.freeze()

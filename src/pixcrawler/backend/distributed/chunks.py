@@ -25,6 +25,7 @@ from pixcrawler.backend.db.jobs import bump_counters, get_job
 from pixcrawler.backend.db.models import Chunk, ChunkStatus
 from pixcrawler.backend.db.session import session_scope
 from pixcrawler.backend.distributed._context import JobContext
+from pixcrawler.backend.distributed._links import store_once
 from pixcrawler.backend.distributed.settle import NOT_SETTLED, Settlement, settle_chunk
 from pixcrawler.builder import _state
 from pixcrawler.builder._keyword_source import KeywordPlan
@@ -136,6 +137,5 @@ def _build(
 def _upload(ctx: JobContext, job_id: str, workdir: Path, file_name: str) -> str:
     # Content-addressed, straight into the dataset tree: images/<slug>/<sha256[:20]>.<ext>.
     key = f"jobs/{job_id}/dataset/{file_name}"
-    if not ctx.storage.exists(key):
-        ctx.storage.put(key, workdir / file_name)
+    store_once(ctx.storage, key, workdir / file_name)  # a hard link into a local store
     return key

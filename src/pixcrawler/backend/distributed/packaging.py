@@ -4,6 +4,7 @@ import tempfile
 from pathlib import Path
 
 from pixcrawler.backend.distributed._context import JobContext
+from pixcrawler.backend.distributed._links import fetch_tree
 from pixcrawler.backend.storage.base import Tier
 from pixcrawler.utility.compress import package_dataset
 from pixcrawler.utility.logging_config import get_logger
@@ -15,11 +16,6 @@ logger = get_logger(__name__)
 HOT_FORMAT = "zip"
 
 
-def archive_key(job_id: str, fmt: str) -> str:
-    """Where the job's archive in ``fmt`` is stored (its ``.sha256`` sidecar is next to it)."""
-    return f"archives/{job_id}/{job_id}.{fmt}"
-
-
 def package_job(ctx: JobContext, *, job_id: str, fmt: str = HOT_FORMAT) -> str:
     """Package the job's dataset from storage into an archive in storage; returns its key.
 
@@ -29,7 +25,7 @@ def package_job(ctx: JobContext, *, job_id: str, fmt: str = HOT_FORMAT) -> str:
     log = logger.bind(operation="compression", job_id=job_id, format=fmt, tier=tier)
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder) / job_id
-        ctx.storage.get_tree(f"jobs/{job_id}/dataset", root)
+        fetch_tree(ctx.storage, f"jobs/{job_id}/dataset", root)  # links from a local store
         result = package_dataset(root, fmt=fmt)  # type: ignore[arg-type]
         key = f"archives/{job_id}/{result.path.name}"
         ctx.storage.put(key, result.path, tier=tier)

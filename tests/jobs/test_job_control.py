@@ -27,7 +27,7 @@ from pixcrawler.backend.distributed._context import JobContext
 from pixcrawler.backend.distributed.control import JobControlError, Resumed
 from pixcrawler.backend.distributed.settle import NOT_SETTLED, job_settled, settle_chunk
 from pixcrawler.builder import tasks
-from pixcrawler.builder.tasks import chunk_task_id
+from pixcrawler.celery_app._ids import chunk_task_id, finalize_task_id
 
 # The real deployment's fixtures, shared with the reliability tests.
 from support.deployment import Deployment, Worker, wait_for
@@ -145,7 +145,7 @@ def test_resume_of_a_settled_job_sends_its_finalize_unless_held(
     job_id, _ = _job(job_ctx, ["done", "failed"])
     assert control.resume(job_ctx, FakeCelery(), job_id=job_id) == Resumed(dispatched=0, held=0)
     assert sent == [("send_finalize", job_id)]
-    held = FakeCelery(held=frozenset({tasks.finalize_task_id(job_id)}))
+    held = FakeCelery(held=frozenset({finalize_task_id(job_id)}))
     assert control.resume(job_ctx, held, job_id=job_id) == Resumed(dispatched=0, held=1)
     assert len(sent) == 1
 

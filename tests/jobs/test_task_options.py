@@ -47,6 +47,13 @@ def test_task_routes_to_a_declared_queue(name: str) -> None:
     assert queue == expected.get(short, "validation")
 
 
+def test_tasks_sent_by_name_exist() -> None:
+    from pixcrawler.celery_app._ids import PLAN_TASK
+    from pixcrawler.celery_app._watchdog import WATCH_TASK
+
+    assert {PLAN_TASK, WATCH_TASK} <= set(_tasks())
+
+
 def test_no_autoretry_anywhere_in_the_source() -> None:
     offenders = [p for p in SRC.rglob("*.py") if "autoretry_for=" in p.read_text()]
     assert offenders == []

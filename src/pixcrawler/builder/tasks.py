@@ -29,28 +29,10 @@ from pixcrawler.backend.distributed.packaging import HOT_FORMAT
 from pixcrawler.backend.distributed.settle import settle_chunk
 from pixcrawler.builder.keywords import variations
 from pixcrawler.celery_app import BROKER_ERRORS, app, pixcrawler_task
+from pixcrawler.celery_app._ids import chunk_task_id, finalize_task_id
 from pixcrawler.utility.logging_config import get_logger
 
 logger = get_logger(__name__)
-
-
-def chunk_task_id(job_id: str, chunk_id: int) -> str:
-    """The Celery task id of a chunk's task, known in advance so any chunk can be revoked.
-
-    Every dispatch of the chunk (plan, retry, resume, watchdog) reuses it, which is what lets
-    ``claim_chunk`` hand a running chunk to a redelivered or resumed copy of its task.
-    """
-    return f"{job_id}-chunk-{chunk_id}"
-
-
-def plan_task_id(job_id: str) -> str:
-    """The task id of the job's ``plan_job``: a watchdog can ask whether a worker holds it."""
-    return f"{job_id}-plan"
-
-
-def finalize_task_id(job_id: str) -> str:
-    """The task id of the job's ``finalize_job``, whoever sends it."""
-    return f"{job_id}-finalize"
 
 
 def dispatch_chunks(*, job_id: str, kind: str, chunk_ids: Sequence[int]) -> None:
@@ -66,11 +48,6 @@ def dispatch_chunks(*, job_id: str, kind: str, chunk_ids: Sequence[int]) -> None
                 task_id=chunk_task_id(job_id, chunk_id),
                 producer=producer,
             )
-
-
-def send_plan(job_id: str) -> None:
-    """Send the job's ``plan_job`` under its known id."""
-    plan_job.apply_async(kwargs={"job_id": job_id}, task_id=plan_task_id(job_id))
 
 
 def send_finalize(job_id: str) -> None:

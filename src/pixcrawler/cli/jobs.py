@@ -1,9 +1,13 @@
 """Distributed jobs on the command line: `worker`, `jobs` (list, show, cancel, retry, resume),
-`build --distributed`."""
+`build --distributed`.
+
+The job database, Celery and storage are imported inside the commands that use them, so a
+local `pixcrawler build` does not pay for loading them.
+"""
 
 import gc
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
@@ -12,8 +16,6 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from pixcrawler.backend.db.jobs import job_progress, list_jobs
-from pixcrawler.backend.db.session import session_scope
 from pixcrawler.builder._exceptions import PixCrawlerError
 from pixcrawler.cli._common import app, console, fail, out
 
@@ -49,6 +51,8 @@ def jobs(
     """List recent jobs with their progress."""
     if ctx.invoked_subcommand is not None:
         return
+    from pixcrawler.backend.db.jobs import list_jobs
+    from pixcrawler.backend.db.session import session_scope
     from pixcrawler.backend.distributed import job_context
 
     context = job_context()
@@ -125,13 +129,19 @@ def _control_errors() -> Iterator[None]:
         fail(f"job database unavailable: {exc.reason}", 1)
 
 
-def follow_job(job_id: str, poll: float = POLL_SECONDS) -> str:
-    """Draw the job's progress from the database until it finishes; returns its final status."""
+def follow_job(
+    job_id: str, poll: float = POLL_SECONDS, on_progress: Callable[[], object] | None = None
+) -> str:
+    """Draw the job's progress from the database until it finishes; returns its final status.
+
+    ``on_progress`` is called whenever more chunks have settled (and once more at the end).
+    """
     bar = Progress(
         TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
         TextColumn("kept {task.fields[kept]}"), TimeElapsedColumn(), console=console,
     )  # fmt: skip
     task = bar.add_task(f"job {job_id[:8]}", total=None, kept=0)
+    settled = 0
     try:
         with bar:
             while True:
@@ -141,6 +151,9 @@ def follow_job(job_id: str, poll: float = POLL_SECONDS) -> str:
                 )
                 if snap["status"] in _FINISHED:
                     return str(snap["status"])
+                if on_progress is not None and snap["done"] > settled:
+                    settled = snap["done"]
+                    on_progress()
                 time.sleep(poll)
     except KeyboardInterrupt:
         fail(f"detached; job {job_id} goes on: pixcrawler jobs show {job_id}", 130)
@@ -148,6 +161,8 @@ def follow_job(job_id: str, poll: float = POLL_SECONDS) -> str:
 
 def _snapshot(job_id: str) -> dict[str, Any]:
     from pixcrawler.backend.db.errors import RecordNotFoundError
+    from pixcrawler.backend.db.jobs import job_progress
+    from pixcrawler.backend.db.session import session_scope
     from pixcrawler.backend.distributed import job_context
 
     try:
@@ -162,18 +177,26 @@ def _snapshot(job_id: str) -> dict[str, Any]:
 
 
 def run_distributed(kind: str, spec: dict[str, Any], sources: list[Path], out_dir: Path) -> None:
-    """Submit a job, follow it, and copy the finished dataset to ``out_dir``."""
-    from pixcrawler.backend.distributed import export_job, job_context, submit_job
-    from pixcrawler.builder.tasks import send_plan
+    """Submit a job, follow it, and copy the finished dataset to ``out_dir``.
+
+    The kept images are copied while the job runs (``DatasetExport.prefetch``), so once it
+    completes only the last of them and the exports are left to copy.
+    """
+    from pixcrawler.backend.distributed import DatasetExport, job_context, submit_job
+    from pixcrawler.celery_app._ids import send_plan
 
     context = job_context()
     job_id = submit_job(context, kind=kind, spec=spec, sources=sources)
     send_plan(job_id)
     console.print(f"job {job_id} submitted; a worker runs it (pixcrawler worker)", highlight=False)
-    status = follow_job(job_id)
-    if status != "completed":
-        fail(f"job {job_id} {status}: pixcrawler jobs show {job_id}", 1)
-    files = export_job(context, job_id=job_id, dest=out_dir)
+    export = DatasetExport(context, job_id=job_id, dest=out_dir)
+    try:
+        status = follow_job(job_id, on_progress=export.prefetch)
+        if status != "completed":
+            fail(f"job {job_id} {status}: pixcrawler jobs show {job_id}", 1)
+        files = export.finish()
+    finally:
+        export.discard()
     out.print(f"dataset: {out_dir}  ({files} files from job {job_id})", highlight=False)
     # The command is done; the collector's pass over its large heap (SQLAlchemy, Celery, the
     # report) at interpreter exit would only delay the prompt by a few tenths of a second.

@@ -2,16 +2,25 @@
 
 The library pieces do the work (``build_dataset`` on each chunk, the exporters on the merged
 rows); this package moves data between the job database, storage and a worker's disk.
+
+Names are loaded on first use: the client of ``build --distributed`` needs the job database
+and storage, not the pipeline a worker runs on each chunk.
 """
 
-from pixcrawler.backend.distributed._context import JobContext, job_context
-from pixcrawler.backend.distributed.chunks import ChunkRun, run_chunk
-from pixcrawler.backend.distributed.finalize import finalize_job
-from pixcrawler.backend.distributed.packaging import export_job, package_job
-from pixcrawler.backend.distributed.planning import plan_job, submit_job
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pixcrawler.backend.distributed._context import JobContext, job_context
+    from pixcrawler.backend.distributed.chunks import ChunkRun, run_chunk
+    from pixcrawler.backend.distributed.export import DatasetExport, export_job
+    from pixcrawler.backend.distributed.finalize import finalize_job
+    from pixcrawler.backend.distributed.packaging import package_job
+    from pixcrawler.backend.distributed.planning import plan_job, submit_job
 
 __all__ = [
     "ChunkRun",
+    "DatasetExport",
     "JobContext",
     "export_job",
     "finalize_job",
@@ -21,3 +30,17 @@ __all__ = [
     "run_chunk",
     "submit_job",
 ]
+
+_HOMES = {
+    "JobContext": "_context", "job_context": "_context", "ChunkRun": "chunks",
+    "run_chunk": "chunks", "DatasetExport": "export", "export_job": "export",
+    "finalize_job": "finalize", "package_job": "packaging", "plan_job": "planning",
+    "submit_job": "planning",
+}  # fmt: skip
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{home}"), name)

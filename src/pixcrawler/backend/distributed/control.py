@@ -2,7 +2,7 @@
 
 The client side of distributed jobs (the CLI calls it): it changes the job in the database, then
 sends, revokes or looks up chunk tasks through the Celery app. Every chunk task has a known id
-(:func:`~pixcrawler.builder.tasks.chunk_task_id`), so none needs to have been seen running.
+(:mod:`pixcrawler.celery_app._ids`), so none needs to have been seen running.
 """
 
 from collections.abc import Iterator, Sequence
@@ -20,15 +20,9 @@ from pixcrawler.backend.db.jobs import cancel_job, get_job
 from pixcrawler.backend.db.models import Chunk, ChunkStatus, JobStatus
 from pixcrawler.backend.db.session import session_scope
 from pixcrawler.backend.distributed._context import JobContext
-from pixcrawler.builder.tasks import (
-    chunk_task_id,
-    dispatch_chunks,
-    finalize_task_id,
-    plan_task_id,
-    send_finalize,
-    send_plan,
-)
+from pixcrawler.builder.tasks import dispatch_chunks, send_finalize
 from pixcrawler.celery_app import BROKER_ERRORS
+from pixcrawler.celery_app._ids import chunk_task_id, finalize_task_id, plan_task_id, send_plan
 from pixcrawler.utility.logging_config import get_logger
 
 logger = get_logger(__name__)

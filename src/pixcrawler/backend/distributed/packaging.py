@@ -1,4 +1,4 @@
-"""A finished job's dataset leaves storage: as archives (hot ZIP, warm 7z) or as a folder copy."""
+"""A finished job's dataset packaged from storage into archives: the hot ZIP, a warm 7z."""
 
 import tempfile
 from pathlib import Path
@@ -8,7 +8,6 @@ from pixcrawler.backend.distributed._links import fetch_tree
 from pixcrawler.backend.storage.base import Tier
 from pixcrawler.utility.compress import package_dataset
 from pixcrawler.utility.logging_config import get_logger
-from pixcrawler.utility.report import write_report
 
 logger = get_logger(__name__)
 
@@ -32,11 +31,3 @@ def package_job(ctx: JobContext, *, job_id: str, fmt: str = HOT_FORMAT) -> str:
         ctx.storage.put(f"{key}.sha256", result.sidecar)
     log.bind(key=key).info("job packaged")
     return key
-
-
-def export_job(ctx: JobContext, *, job_id: str, dest: Path) -> int:
-    """Copy a finished job's dataset from storage into ``dest``, laid out as a local build."""
-    count = int(ctx.storage.get_tree(f"jobs/{job_id}/dataset", dest))
-    write_report(dest)
-    logger.bind(operation="export", job_id=job_id, dest=str(dest), files=count).info("exported")
-    return count

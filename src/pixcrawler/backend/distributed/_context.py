@@ -3,8 +3,8 @@
 from dataclasses import dataclass
 from functools import lru_cache
 
-from pixcrawler.backend.db.migrate import upgrade
-from pixcrawler.backend.db.session import SessionFactory, session_factory
+from pixcrawler.backend.db.migrate import is_current, upgrade
+from pixcrawler.backend.db.session import SessionFactory, make_engine, session_factory
 from pixcrawler.backend.storage import StorageProvider, open_storage
 from pixcrawler.config import Settings, get_settings
 
@@ -22,8 +22,10 @@ def make_context(settings: Settings) -> JobContext:
     """A context for ``settings``; the database is migrated to the current schema first."""
     url = settings.resolved_database_url()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    upgrade(url)
-    return JobContext(settings, session_factory(url), open_storage(settings=settings))
+    engine = make_engine(url)
+    if not is_current(engine):
+        upgrade(url)
+    return JobContext(settings, session_factory(engine), open_storage(settings=settings))
 
 
 @lru_cache(maxsize=1)

@@ -1,14 +1,20 @@
-"""Dataset storage: one protocol over a folder, Azure Blob / Data Lake Gen2, and S3."""
+"""Dataset storage: one protocol over a folder, Azure Blob / Data Lake Gen2, and S3.
+
+The cloud providers load their SDKs (a tenth of a second or more) only when first used.
+"""
 
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
 
 from pixcrawler.backend.storage.base import TIERS, StorageProvider, Tier, parse_tier
-from pixcrawler.backend.storage.datalake_blob_provider import DataLakeBlobProvider
 from pixcrawler.backend.storage.local import LocalStorage
-from pixcrawler.backend.storage.s3 import S3Storage
 from pixcrawler.config import Settings, get_settings
+
+if TYPE_CHECKING:
+    from pixcrawler.backend.storage.datalake_blob_provider import DataLakeBlobProvider
+    from pixcrawler.backend.storage.s3 import S3Storage
 
 __all__ = [
     "TIERS",
@@ -46,6 +52,8 @@ def open_storage(url: str | None = None, settings: Settings | None = None) -> St
         raise ValueError(f"storage URL {target!r} names no container or bucket")
     prefix = unquote(parts.path).strip("/")
     if parts.scheme == "az":
+        from pixcrawler.backend.storage.datalake_blob_provider import DataLakeBlobProvider
+
         return DataLakeBlobProvider(
             parts.netloc,
             prefix,
@@ -53,6 +61,8 @@ def open_storage(url: str | None = None, settings: Settings | None = None) -> St
             account_url=resolved.azure_account_url or None,
             settings=resolved,
         )
+    from pixcrawler.backend.storage.s3 import S3Storage
+
     return S3Storage(
         parts.netloc,
         prefix,
@@ -66,3 +76,15 @@ def _local_root(url: str, host: str, path: str) -> Path:
     if host not in {"", "localhost"} or not path.startswith("/"):
         raise ValueError(f"storage URL {url!r} must be file:///absolute/path")
     return Path(url2pathname(path))
+
+
+def __getattr__(name: str) -> Any:
+    if name == "DataLakeBlobProvider":
+        from pixcrawler.backend.storage.datalake_blob_provider import DataLakeBlobProvider
+
+        return DataLakeBlobProvider
+    if name == "S3Storage":
+        from pixcrawler.backend.storage.s3 import S3Storage
+
+        return S3Storage
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

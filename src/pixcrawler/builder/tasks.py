@@ -149,7 +149,7 @@ def export_dataset(self: Task, *, job_id: str, dest: str) -> int:
     return export_job(job_context(), job_id=job_id, dest=Path(dest))
 
 
-@pixcrawler_task(on_failure=_record_failure)
+@pixcrawler_task(on_failure=_record_failure, ignore_result=True)
 def watch_jobs(self: Task) -> int:
     """Maintenance, sent by every worker's watchdog timer: re-send the work of stalled jobs."""
     # Imported here: the watchdog sends tasks of this module, through job control.

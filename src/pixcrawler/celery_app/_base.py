@@ -33,13 +33,17 @@ FailureHook = Callable[[dict[str, Any], BaseException], None]
 
 
 def pixcrawler_task(
-    *, name: str | None = None, on_failure: FailureHook | None = None
+    *,
+    name: str | None = None,
+    on_failure: FailureHook | None = None,
+    ignore_result: bool = False,
 ) -> Callable[[Callable[..., R]], Task]:
     """Register ``fn(self, **kwargs)`` as a bound, late-acknowledged task with our retry rules.
 
     Args:
         name: the task name; default ``module.function`` (what the queue routes match).
         on_failure: called with the task kwargs and the error when the task fails for good.
+        ignore_result: store no result (a periodic task would fill the result backend).
     """
 
     def decorate(fn: Callable[..., R]) -> Task:
@@ -56,6 +60,7 @@ def pixcrawler_task(
             name=task_name,
             max_retries=MAX_TASK_RETRIES,
             default_retry_delay=RETRY_COUNTDOWN,
+            ignore_result=ignore_result,
         )(run)
         return declared
 

@@ -16,13 +16,14 @@ from typing import Any
 
 import pytest
 from celery import Celery
+from kombu.exceptions import OperationalError
 from sqlalchemy import select
 
 from pixcrawler.backend.db.chunks import add_chunks, claim_chunk, finish_chunk
 from pixcrawler.backend.db.jobs import complete_job_if_done, create_job, job_progress
 from pixcrawler.backend.db.models import Chunk
 from pixcrawler.backend.db.session import session_scope
-from pixcrawler.backend.distributed import control
+from pixcrawler.backend.distributed import control, submit_job
 from pixcrawler.backend.distributed._context import JobContext
 from pixcrawler.backend.distributed.control import JobControlError, Resumed
 from pixcrawler.backend.distributed.settle import NOT_SETTLED, job_settled, settle_chunk
@@ -304,3 +305,19 @@ def test_retry_failed_chunk_completes_the_job(
 
 def _discarded(worker: Worker) -> int:
     return sum("Discarding revoked task" in r["message"] for r in worker.records())
+
+
+def test_a_broker_blip_while_planning_leaves_the_job_to_the_watchdog(
+    job_ctx: JobContext, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The chunks stay pending and the job open: the watchdog sends them once it is idle."""
+    listing = tmp_path / "a.txt"
+    listing.write_text("http://127.0.0.1:9/a.jpg\n")
+    job_id = submit_job(job_ctx, kind="url_list", spec={}, sources=[listing])
+
+    def unreachable(**_: Any) -> None:
+        raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    monkeypatch.setattr(tasks, "dispatch_chunks", unreachable)
+    assert tasks.plan_job.apply(kwargs={"job_id": job_id}).result == 1
+    assert _statuses(job_ctx, job_id) == ("pending", ["pending"])

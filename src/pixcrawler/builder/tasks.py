@@ -77,12 +77,21 @@ def _record_failure(kwargs: dict[str, Any], exc: BaseException) -> None:
 
 @pixcrawler_task(on_failure=_record_failure)
 def plan_job(self: Task, *, job_id: str) -> int:
-    """Cut the job into chunks and send them; the last one to settle sends ``finalize_job``."""
+    """Cut the job into chunks and send them; the last one to settle sends ``finalize_job``.
+
+    Chunks the broker did not take stay pending in the database, and the job open: the
+    watchdog sends them, instead of the job failing for a broker's blip.
+    """
     ctx = job_context()
     with session_scope(ctx.sessions) as session:
         kind = get_job(session, job_id=job_id).kind
     chunk_ids = plan(ctx, job_id=job_id)
-    dispatch_chunks(job_id=job_id, kind=kind, chunk_ids=chunk_ids)
+    try:
+        dispatch_chunks(job_id=job_id, kind=kind, chunk_ids=chunk_ids)
+    except BROKER_ERRORS as exc:
+        logger.bind(operation="job_planning", job_id=job_id, error_type=type(exc).__name__).warning(
+            "chunks not all sent (broker unreachable); the watchdog will send them"
+        )
     return len(chunk_ids)
 
 

@@ -8,6 +8,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from pixcrawler.builder._pipeline import BuildOptions, build_dataset
 from pixcrawler.config import Settings
 from pixcrawler.records import Candidate
@@ -110,3 +112,15 @@ def test_fetch_processes_log_to_the_same_sink(
     assert [r["extra"]["attempt"] for r in retries] == [1, 2]
     assert retries[0]["extra"]["url"] == failure_modes["always_503"]
     assert os.getpid() not in {r["process"]["id"] for r in retries}  # a fetch process logged them
+
+
+def test_no_fetch_process_can_start_so_this_one_fetches(
+    monkeypatch: pytest.MonkeyPatch, failure_modes: dict[str, str], tmp_path: Path
+) -> None:
+    async def refuse(*args: object, **kwargs: object) -> None:
+        raise OSError(24, "Too many open files")
+
+    monkeypatch.setattr(asyncio, "create_subprocess_exec", refuse)
+    candidates = [Candidate(failure_modes[name], "x") for name in ("ok_1", "ok_2", "not_found")]
+    asyncio.run(build(candidates, tmp_path / "ds"))
+    assert [r["status"] for r in manifest(tmp_path / "ds")] == ["kept", "kept", "download_failed"]

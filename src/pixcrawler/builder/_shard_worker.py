@@ -11,6 +11,7 @@ import os
 import pickle
 import signal
 import struct
+import sys
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -121,4 +122,8 @@ def main() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     out_fd = os.dup(1)
     os.dup2(2, 1)
-    asyncio.run(_main(out_fd))
+    try:
+        asyncio.run(_main(out_fd))
+    except Exception as exc:  # One log line, not a traceback on the user's terminal.
+        logger.bind(error_type=type(exc).__name__).opt(exception=exc).error("fetch process failed")
+        sys.exit(1)

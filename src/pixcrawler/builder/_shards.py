@@ -79,6 +79,10 @@ class _Shard:
             self._lost()
 
     def _lost(self) -> None:
+        if not self.writer.is_closing():  # not stopped by us
+            logger.bind(pid=self.process.pid, in_flight=len(self.waiting)).warning(
+                "fetch process exited; its images are tried again by the next run"
+            )
         self.alive = self.ready = False
         for future in self.waiting.values():
             if not future.done():
@@ -104,14 +108,21 @@ class ShardPool:
 
     async def __aenter__(self) -> Self:
         for _ in range(self.processes):
-            process = await asyncio.create_subprocess_exec(
-                sys.executable, "-c", _CHILD_MAIN,
-                stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
-            )  # fmt: skip
+            try:
+                process = await asyncio.create_subprocess_exec(
+                    sys.executable, "-c", _CHILD_MAIN,
+                    stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+                )  # fmt: skip
+            except OSError as exc:  # out of processes or file descriptors: fewer fetchers
+                logger.bind(error_type=type(exc).__name__, error=str(exc)).warning(
+                    "cannot start a fetch process"
+                )
+                break
             shard = _Shard(process, self._on_change)
             write_frame(shard.writer, self._child_config())
             self._shards.append(shard)
-        logger.bind(processes=self.processes).debug("fetch processes started")
+        self._on_change()
+        logger.bind(processes=len(self._shards)).debug("fetch processes started")
         return self
 
     async def __aexit__(

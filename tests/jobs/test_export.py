@@ -2,12 +2,15 @@
 
 from pathlib import Path
 
+import pytest
+
 from pixcrawler.backend.db.chunks import add_chunks
 from pixcrawler.backend.db.images import record_images
 from pixcrawler.backend.db.jobs import create_job
 from pixcrawler.backend.db.session import session_scope
 from pixcrawler.backend.distributed import DatasetExport
 from pixcrawler.backend.distributed._context import JobContext
+from pixcrawler.builder._exceptions import DatabaseConnectionError
 
 
 def _kept(ctx: JobContext, job_id: str, chunk_id: int, names: list[str]) -> None:
@@ -62,3 +65,24 @@ def test_discard_leaves_no_trace_of_an_unfinished_export(
     export.prefetch()
     export.discard()
     assert not (tmp_path / "out").exists()
+
+
+def test_a_failing_prefetch_only_loses_its_head_start(
+    job_ctx: JobContext, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with session_scope(job_ctx.sessions) as session:
+        job_id = create_job(session, user_id=None, kind="url_list", spec={}).id
+        (chunk,) = add_chunks(session, job_id=job_id, chunks=[("d", {})])
+    _kept(job_ctx, job_id, chunk.id, ["1.jpg"])
+    for name in ("manifest.jsonl", "metadata.jsonl"):
+        job_ctx.storage.put(f"jobs/{job_id}/dataset/{name}", b"{}\n")
+    export = DatasetExport(job_ctx, job_id=job_id, dest=tmp_path / "out")
+
+    def unreachable(*_: object) -> None:
+        raise DatabaseConnectionError("database unreachable")
+
+    monkeypatch.setattr(export, "_new_kept_keys", unreachable)
+    assert export.prefetch() == 0
+    monkeypatch.undo()
+    assert export.finish() == 3
+    assert (tmp_path / "out/images/a/1.jpg").read_bytes() == b"1.jpg"

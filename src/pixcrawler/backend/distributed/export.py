@@ -21,7 +21,7 @@ from pixcrawler.backend.db.session import session_scope
 from pixcrawler.backend.distributed._context import JobContext
 from pixcrawler.backend.storage._keys import STATE_DIR, is_skipped
 from pixcrawler.backend.storage.base import TREE_WORKERS
-from pixcrawler.builder._exceptions import NotFoundError
+from pixcrawler.builder._exceptions import NotFoundError, PixCrawlerError
 from pixcrawler.utility.logging_config import get_logger
 from pixcrawler.utility.report import write_report
 
@@ -39,7 +39,19 @@ class DatasetExport:
         self._seen_id = 0
 
     def prefetch(self) -> int:
-        """Stage the kept images recorded since the last call; returns how many were copied."""
+        """Stage the kept images recorded since the last call; returns how many were copied.
+
+        Only a head start: if the database or storage fails here, :meth:`finish` copies what
+        was not staged.
+        """
+        try:
+            return self._stage_new()
+        except PixCrawlerError as exc:
+            log = logger.bind(operation="export", job_id=self.job_id, error=exc.reason)
+            log.bind(error_type=type(exc).__name__).warning("prefetch stopped; finish copies")
+            return 0
+
+    def _stage_new(self) -> int:
         copied = 0
         for key in self._new_kept_keys():
             relative = key.removeprefix(self.prefix)

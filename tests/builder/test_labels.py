@@ -74,6 +74,13 @@ def test_yaml_round_trip(tmp_path: Path) -> None:
     assert yaml.safe_load((tmp_path / "classes.yaml").read_text("utf-8")) == classes
 
 
+def test_yaml_of_several_batches_is_one_list(tmp_path: Path) -> None:
+    classes = [f"class {i}" for i in range(2500)]  # more rows than one yaml.dump batch
+    rows = make_rows(classes)
+    write_label_files(tmp_path, iter(rows), classes, ["yaml"])
+    assert yaml.safe_load((tmp_path / "labels.yaml").read_text("utf-8")) == as_dicts(rows)
+
+
 def test_txt_layout_replaces_tabs_and_line_breaks_with_spaces(
     tmp_path: Path, rows: list[LabelRow]
 ) -> None:

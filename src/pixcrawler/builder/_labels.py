@@ -21,6 +21,8 @@ logger = get_logger(__name__)
 LABEL_FORMATS = ("json", "csv", "yaml", "txt")
 # libyaml's safe dumper is ~10x faster than the pure-Python one; same output, same safety.
 _DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+#: Rows per ``yaml.dump`` call in ``labels.yaml`` (memory stays bounded for any dataset size).
+_YAML_BATCH = 1024
 # Tabs and everything str.splitlines() breaks on, so a txt row stays one line of three fields.
 _TXT_UNSAFE = re.compile("[\t\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
 
@@ -168,18 +170,29 @@ class _CsvSink:
 
 
 class _YamlSink:
-    """Appends one single-item block list per row; concatenated, they form one YAML list."""
+    """Appends block lists of up to ``_YAML_BATCH`` rows; concatenated, they form one YAML list.
+
+    One ``yaml.dump`` per row spent more on setting up the emitter than on the row.
+    """
 
     def __init__(self, handle: TextIO) -> None:
         self.handle, self.empty = handle, True
+        self.batch: list[dict[str, object]] = []
 
     def write(self, row: LabelRow) -> None:
-        yaml.dump([_record(row)], self.handle, Dumper=_DUMPER, allow_unicode=True, sort_keys=False)
-        self.empty = False
+        self.batch.append(_record(row))
+        if len(self.batch) >= _YAML_BATCH:
+            self._flush()
 
     def finish(self) -> None:
+        self._flush()
         if self.empty:
             self.handle.write("[]\n")
+
+    def _flush(self) -> None:
+        if self.batch:
+            yaml.dump(self.batch, self.handle, Dumper=_DUMPER, allow_unicode=True, sort_keys=False)
+            self.batch, self.empty = [], False
 
 
 class _TxtSink:

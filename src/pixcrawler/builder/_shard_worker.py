@@ -127,3 +127,7 @@ def main() -> None:
     except Exception as exc:  # One log line, not a traceback on the user's terminal.
         logger.bind(error_type=type(exc).__name__).opt(exception=exc).error("fetch process failed")
         sys.exit(1)
+    # Nothing is left to hand back: skip the interpreter's teardown (a tenth of a second of
+    # module and heap clean-up the parent would wait for). Log sinks are flushed first.
+    logger.remove()
+    os._exit(0)

@@ -1,5 +1,6 @@
 """The ``pixcrawler`` command line: a thin shell over the library."""
 
+import gc
 import sys
 
 import pydantic
@@ -48,6 +49,10 @@ def main() -> None:
     except KeyboardInterrupt:
         console.print("interrupted")
         sys.exit(130)
+    finally:
+        # The command is done: the collector's pass over a large heap (a build's records,
+        # SQLAlchemy, Celery) at interpreter exit would only delay the prompt.
+        gc.freeze()
 
 
 __all__ = ["app", "main"]

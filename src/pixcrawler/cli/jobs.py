@@ -5,7 +5,6 @@ The job database, Celery and storage are imported inside the commands that use t
 local `pixcrawler build` does not pay for loading them.
 """
 
-import gc
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -198,6 +197,3 @@ def run_distributed(kind: str, spec: dict[str, Any], sources: list[Path], out_di
     finally:
         export.discard()
     out.print(f"dataset: {out_dir}  ({files} files from job {job_id})", highlight=False)
-    # The command is done; the collector's pass over its large heap (SQLAlchemy, Celery, the
-    # report) at interpreter exit would only delay the prompt by a few tenths of a second.
-    gc.freeze()

@@ -63,7 +63,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--processes",
         type=int,
         default=default_processes(),
-        help="img2dataset processes (the concurrency is split across them); default: one a core",
+        help="img2dataset processes (sharing the concurrency) and PixCrawler fetch processes",
     )
     parser.add_argument("--repeat", type=int, default=1, help="runs per tool; the best counts")
     parser.add_argument("--keep", action="store_true", help="keep the output directories")

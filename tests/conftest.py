@@ -6,6 +6,10 @@ before the test, so a test registers whatever paths it likes without colliding w
 catalogue of web misbehaviours on it and returns name -> URL.
 """
 
+import atexit
+import os
+import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,6 +23,16 @@ from support.server import FixtureServer
 from support.services import require_service
 
 _SERVICE_FIXTURES = frozenset({"postgres_url", "redis_url", "rabbitmq_url"})
+
+
+# Before any other conftest or test module is imported: a data dir of the suite's own, never
+# ~/.pixcrawler. Objects built at import time (the Celery app and its filesystem broker, first
+# imported by tests/jobs/conftest.py) read the settings then, before ``_test_env`` gives each
+# test its own folder.
+_SUITE_DIR = tempfile.mkdtemp(prefix="pixcrawler-tests-")
+atexit.register(shutil.rmtree, _SUITE_DIR, ignore_errors=True)
+os.environ["PIXCRAWLER_DATA_DIR"] = _SUITE_DIR
+get_settings.cache_clear()
 
 
 @pytest.fixture(autouse=True)

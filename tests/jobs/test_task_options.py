@@ -64,3 +64,9 @@ def test_late_ack_settings() -> None:
     assert app.conf.worker_prefetch_multiplier == 1
     assert app.conf.task_reject_on_worker_lost is True
     assert app.conf.task_time_limit < 30 * 60  # below the DB layer's stale-chunk takeover
+
+
+def test_the_suite_never_touches_the_users_data_dir() -> None:
+    home = str(Path.home() / ".pixcrawler")
+    assert home not in str(app.conf.broker_url)
+    assert home not in str(app.conf.result_backend)

@@ -8,6 +8,7 @@ import pytest
 from loguru import logger
 
 from pixcrawler.backend.db.chunks import add_chunks
+from pixcrawler.backend.db.errors import RecordNotFoundError
 from pixcrawler.backend.db.jobs import create_job, get_job
 from pixcrawler.backend.db.models import Chunk
 from pixcrawler.backend.db.session import session_scope
@@ -17,6 +18,7 @@ from pixcrawler.builder._exceptions import (
     DatabaseConnectionError,
     NetworkError,
     NotFoundError,
+    PermanentError,
 )
 from pixcrawler.utility.logging_config import configure_logging
 
@@ -114,3 +116,19 @@ def test_default_countdown_is_sixty_seconds() -> None:
     from pixcrawler.config import Settings
 
     assert Settings().task_retry_countdown == 60
+
+
+def test_a_message_for_an_unknown_job_fails_once_without_a_second_error(
+    job_ctx: JobContext, logs: Any
+) -> None:
+    # A message that outlived its database (a stale queue): a permanent error, logged once;
+    # recording it on a job that does not exist is a warning, not a new exception.
+    result = tasks.finalize_job.apply(kwargs={"job_id": "no-such-job"})
+    assert result.failed()
+    assert isinstance(result.result, RecordNotFoundError)
+    records = logs()
+    failed = [r for r in records if r["message"] == "task failed; not retried"]
+    assert [r["extra"]["error_type"] for r in failed] == ["RecordNotFoundError"]
+    unrecorded = [r for r in records if r["message"] == "task failure not recorded"]
+    assert [r["level"]["name"] for r in unrecorded] == ["WARNING"]
+    assert tasks.finalize_job.throws == (PermanentError,)  # Celery logs it without a traceback

@@ -15,7 +15,7 @@ from typing import Any, ParamSpec, TypeVar
 from celery import Task
 from celery.exceptions import Retry
 
-from pixcrawler.builder._exceptions import InfrastructureError
+from pixcrawler.builder._exceptions import InfrastructureError, PermanentError
 from pixcrawler.celery_app._app import app
 from pixcrawler.config import get_settings
 from pixcrawler.utility.logging_config import get_logger
@@ -61,6 +61,9 @@ def pixcrawler_task(
             max_retries=MAX_TASK_RETRIES,
             default_retry_delay=RETRY_COUNTDOWN,
             ignore_result=ignore_result,
+            # Expected failures: Celery logs them in one line, without a traceback; ours above
+            # carries the context. Bugs keep their traceback.
+            throws=(PermanentError,),
         )(run)
         return declared
 
@@ -81,7 +84,7 @@ def _guarded(
         if retry_count > MAX_TASK_RETRIES:
             _log(exc, kwargs, task.request.retries).error("infrastructure failure; retries spent")
             if on_failure is not None:
-                on_failure(kwargs, exc)
+                _record(on_failure, kwargs, exc)
             raise
         _log(exc, kwargs, retry_count).warning("infrastructure failure; retrying the task")
         countdown = get_settings().task_retry_countdown
@@ -93,8 +96,16 @@ def _guarded(
         # retried here; the reason goes on the chunk or job so nothing waits on it forever.
         _log(exc, kwargs, task.request.retries).error("task failed; not retried")
         if on_failure is not None:
-            on_failure(kwargs, exc)
+            _record(on_failure, kwargs, exc)
         raise
+
+
+def _record(on_failure: FailureHook, kwargs: dict[str, Any], exc: BaseException) -> None:
+    """Run the failure hook; its own failure (no such job, database down) never hides ``exc``."""
+    try:
+        on_failure(kwargs, exc)
+    except Exception as hook_error:
+        _log(hook_error, kwargs, 0).warning("task failure not recorded")
 
 
 def _log(exc: BaseException, kwargs: dict[str, Any], retry_count: int) -> Any:

@@ -11,7 +11,8 @@ Hierarchy::
     │   ├── NotFoundError            HTTP 404 / 410
     │   ├── AuthenticationError      HTTP 401 / 403
     │   ├── BadRequestError          HTTP 400, malformed or refused URL
-    │   └── PolicyError              refused by our own rules (private network, noai, too big)
+    │   ├── PolicyError              refused by our own rules (private network, noai, too big)
+    │   └── RecordNotFoundError      no such job or chunk row (``backend/db/errors.py``)
     ├── TransientError               retried by the one Tenacity layer (3 attempts)
     │   ├── RateLimitError           HTTP 429, carries Retry-After
     │   ├── ServiceUnavailableError  HTTP 503 / 504

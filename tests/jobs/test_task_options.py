@@ -6,7 +6,8 @@ from pathlib import Path
 import pytest
 from celery import Task
 
-from pixcrawler.celery_app import QUEUES, app
+from pixcrawler.celery_app import QUEUES, app, create_app
+from pixcrawler.config import Settings
 
 SRC = Path(__file__).resolve().parents[2] / "src"
 
@@ -70,3 +71,10 @@ def test_the_suite_never_touches_the_users_data_dir() -> None:
     home = str(Path.home() / ".pixcrawler")
     assert home not in str(app.conf.broker_url)
     assert home not in str(app.conf.result_backend)
+
+
+def test_a_fresh_data_dir_is_created_for_the_default_result_store(tmp_path: Path) -> None:
+    # With a Redis broker nothing else creates the folder; SQLite cannot create it either.
+    fresh = tmp_path / "first-run"
+    create_app(Settings(data_dir=fresh, broker_url="redis://127.0.0.1:6379/0"))
+    assert fresh.is_dir()

@@ -44,6 +44,8 @@ def create_app(settings: Settings | None = None) -> Celery:
 
 def _config(settings: Settings) -> dict[str, Any]:
     broker = settings.resolved_broker_url()
+    if not settings.result_backend:  # the default SQLite file lives in the data dir
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
     return {
         "broker_url": broker,
         "result_backend": settings.resolved_result_backend(),

@@ -15,11 +15,10 @@ from pixcrawler.backend.db._base import utcnow
 from pixcrawler.backend.db._statements import conflict_insert, execute_update
 from pixcrawler.backend.db.errors import RecordNotFoundError
 from pixcrawler.backend.db.jobs import bump_counters, get_job
-from pixcrawler.backend.db.models import Chunk, ChunkStatus, Job, JobStatus
+from pixcrawler.backend.db.models import OPEN_CHUNK_STATUSES, Chunk, ChunkStatus, Job, JobStatus
 
 #: A running chunk untouched for this long is presumed orphaned by a dead worker.
 STALE_AFTER = timedelta(minutes=30)
-_OPEN = (ChunkStatus.PENDING, ChunkStatus.RUNNING)
 _INSERT_BATCH = 500
 
 
@@ -170,7 +169,9 @@ def resumable_chunks(
 
 def open_chunk_ids(session: Session, *, job_id: str) -> list[int]:
     """Ids of the job's pending and running chunks (work not settled yet), in index order."""
-    statement = select(Chunk.id).where(Chunk.job_id == job_id, Chunk.status.in_(_OPEN))
+    statement = select(Chunk.id).where(
+        Chunk.job_id == job_id, Chunk.status.in_(OPEN_CHUNK_STATUSES)
+    )
     return list(session.scalars(statement.order_by(Chunk.index)))
 
 

@@ -14,13 +14,19 @@ from sqlalchemy.orm import Session
 from pixcrawler.backend.db._base import utcnow
 from pixcrawler.backend.db._statements import execute_update
 from pixcrawler.backend.db.errors import RecordNotFoundError
-from pixcrawler.backend.db.models import JOB_COUNTERS, Chunk, ChunkStatus, Job, JobKind, JobStatus
+from pixcrawler.backend.db.models import (
+    JOB_COUNTERS,
+    OPEN_CHUNK_STATUSES,
+    OPEN_JOB_STATUSES,
+    Chunk,
+    ChunkStatus,
+    Job,
+    JobKind,
+    JobStatus,
+)
 from pixcrawler.utility.logging_config import get_logger
 
 logger = get_logger(__name__)
-
-_OPEN_JOB = (JobStatus.PENDING, JobStatus.RUNNING)
-_OPEN_CHUNK = (ChunkStatus.PENDING, ChunkStatus.RUNNING)
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,14 +143,14 @@ def cancel_job(session: Session, *, job_id: str) -> list[str]:
     cancelled = _update_job(
         session,
         job_id,
-        Job.status.in_(_OPEN_JOB),
+        Job.status.in_(OPEN_JOB_STATUSES),
         status=JobStatus.CANCELLED,
         finished_at=now,
     )
     if not cancelled:
         get_job(session, job_id=job_id)
         return []
-    open_chunks = and_(Chunk.job_id == job_id, Chunk.status.in_(_OPEN_CHUNK))
+    open_chunks = and_(Chunk.job_id == job_id, Chunk.status.in_(OPEN_CHUNK_STATUSES))
     task_ids = session.scalars(
         select(Chunk.task_id).where(open_chunks, Chunk.task_id.is_not(None)).order_by(Chunk.index)
     ).all()
@@ -182,7 +188,7 @@ def complete_job_if_done(session: Session, *, job_id: str) -> bool:
     finished = _update_job(
         session,
         job_id,
-        and_(Job.status.in_(_OPEN_JOB), ~chunk_in(*_OPEN_CHUNK)),
+        and_(Job.status.in_(OPEN_JOB_STATUSES), ~chunk_in(*OPEN_CHUNK_STATUSES)),
         status=case((any_failed, JobStatus.FAILED), else_=JobStatus.COMPLETED),
         error=case((any_failed, "some chunks failed"), else_=None),
         finished_at=utcnow(),
@@ -208,7 +214,7 @@ def fail_job(session: Session, *, job_id: str, error: str) -> bool:
     failed = _update_job(
         session,
         job_id,
-        Job.status.in_(_OPEN_JOB),
+        Job.status.in_(OPEN_JOB_STATUSES),
         status=JobStatus.FAILED,
         error=error,
         finished_at=utcnow(),

@@ -37,6 +37,11 @@ class ChunkStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
+#: A job or chunk in one of these states still has work ahead of it.
+OPEN_JOB_STATUSES = (JobStatus.PENDING, JobStatus.RUNNING)
+OPEN_CHUNK_STATUSES = (ChunkStatus.PENDING, ChunkStatus.RUNNING)
+
+
 def _one_of(column: str, values: type[StrEnum]) -> str:
     return f"{column} IN ({', '.join(repr(str(value)) for value in values)})"
 

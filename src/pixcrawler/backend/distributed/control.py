@@ -17,7 +17,12 @@ from pixcrawler.backend.db._base import utcnow
 from pixcrawler.backend.db.chunks import open_chunk_ids, retry_failed_chunks
 from pixcrawler.backend.db.errors import RecordNotFoundError
 from pixcrawler.backend.db.jobs import cancel_job, get_job
-from pixcrawler.backend.db.models import Chunk, ChunkStatus, JobStatus
+from pixcrawler.backend.db.models import (
+    OPEN_CHUNK_STATUSES,
+    OPEN_JOB_STATUSES,
+    Chunk,
+    JobStatus,
+)
 from pixcrawler.backend.db.session import session_scope
 from pixcrawler.backend.distributed._context import JobContext
 from pixcrawler.builder.tasks import dispatch_chunks, send_finalize
@@ -29,8 +34,6 @@ logger = get_logger(__name__)
 
 #: Seconds to wait for live workers to say which tasks they hold.
 INSPECT_TIMEOUT = 1.0
-_OPEN_JOB = (JobStatus.PENDING, JobStatus.RUNNING)
-_OPEN_CHUNK = (ChunkStatus.PENDING, ChunkStatus.RUNNING)
 
 
 class JobControlError(Exception):
@@ -156,7 +159,7 @@ def redispatch(ctx: JobContext, celery: Celery, *, job_id: str) -> Resumed:
 
 
 def _touch(ctx: JobContext, chunk_ids: Sequence[int]) -> None:
-    statement = update(Chunk).where(Chunk.id.in_(chunk_ids), Chunk.status.in_(_OPEN_CHUNK))
+    statement = update(Chunk).where(Chunk.id.in_(chunk_ids), Chunk.status.in_(OPEN_CHUNK_STATUSES))
     with session_scope(ctx.sessions) as session:
         session.execute(statement.values(updated_at=utcnow()))
 
@@ -178,7 +181,7 @@ def _held_by_live_workers(celery: Celery, task_ids: Sequence[str]) -> set[str]:
 
 
 def _require_open(status: str, job_id: str) -> None:
-    if status not in _OPEN_JOB:
+    if status not in OPEN_JOB_STATUSES:
         hint = f"; retry its failed chunks: pixcrawler jobs retry {job_id}" * (status == "failed")
         raise JobControlError(f"job {job_id} is already {status}{hint}")
 

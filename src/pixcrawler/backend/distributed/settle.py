@@ -17,10 +17,12 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from pixcrawler.backend.db.chunks import finish_chunk
-from pixcrawler.backend.db.models import Chunk, ChunkStatus, Job, JobStatus
-
-_OPEN_JOB = (JobStatus.PENDING, JobStatus.RUNNING)
-_OPEN_CHUNK = (ChunkStatus.PENDING, ChunkStatus.RUNNING)
+from pixcrawler.backend.db.models import (
+    OPEN_CHUNK_STATUSES,
+    OPEN_JOB_STATUSES,
+    Chunk,
+    Job,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +53,8 @@ def settle_chunk(
 
 def job_settled(session: Session, *, job_id: str) -> bool:
     """Whether the job is open (pending or running) and none of its chunks is."""
-    open_chunk = exists().where(Chunk.job_id == job_id, Chunk.status.in_(_OPEN_CHUNK))
-    statement = select(Job.id).where(Job.id == job_id, Job.status.in_(_OPEN_JOB), ~open_chunk)
+    open_chunk = exists().where(Chunk.job_id == job_id, Chunk.status.in_(OPEN_CHUNK_STATUSES))
+    statement = select(Job.id).where(
+        Job.id == job_id, Job.status.in_(OPEN_JOB_STATUSES), ~open_chunk
+    )
     return session.scalar(statement) is not None

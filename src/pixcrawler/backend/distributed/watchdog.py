@@ -23,7 +23,7 @@ from sqlalchemy import func, select
 
 from pixcrawler.backend.db._base import utcnow
 from pixcrawler.backend.db.chunks import STALE_AFTER
-from pixcrawler.backend.db.models import Chunk, Job, JobStatus
+from pixcrawler.backend.db.models import OPEN_JOB_STATUSES, Chunk, Job
 from pixcrawler.backend.db.session import session_scope
 from pixcrawler.backend.distributed._context import JobContext
 from pixcrawler.backend.distributed.control import Resumed, redispatch
@@ -32,7 +32,6 @@ from pixcrawler.utility.logging_config import get_logger
 logger = get_logger(__name__)
 
 CHUNK_QUEUE = "crawl"
-_OPEN_JOB = (JobStatus.PENDING, JobStatus.RUNNING)
 
 
 def recover_stalled_jobs(ctx: JobContext, celery: Celery) -> dict[str, Resumed]:
@@ -66,7 +65,7 @@ def stalled_jobs(ctx: JobContext, *, idle_since: datetime) -> dict[str, datetime
     statement = (
         select(Job.id, activity)
         .outerjoin(Chunk, Chunk.job_id == Job.id)
-        .where(Job.status.in_(_OPEN_JOB))
+        .where(Job.status.in_(OPEN_JOB_STATUSES))
         .group_by(Job.id, Job.created_at)
         .having(activity < idle_since)
     )

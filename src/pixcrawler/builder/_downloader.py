@@ -2,7 +2,6 @@
 
 import asyncio
 import hashlib
-from collections import defaultdict
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Self
@@ -20,7 +19,7 @@ from pixcrawler.builder._exceptions import (
     classify_network_error,
     classify_response,
 )
-from pixcrawler.builder._netguard import NetworkGuard, split_host
+from pixcrawler.builder._netguard import HostSlots, NetworkGuard
 from pixcrawler.builder._retry import network_retrying
 from pixcrawler.builder._sniff import SNIFF_BYTES, robots_forbid_ai, sniff_image_type
 from pixcrawler.config import Settings
@@ -50,9 +49,7 @@ class Downloader:
     def __init__(self, settings: Settings, clients: ClientPool | None = None) -> None:
         self.settings = settings
         self._guard = NetworkGuard(allow_private=settings.allow_private_network)
-        self._host_slots: defaultdict[str, asyncio.Semaphore] = defaultdict(
-            lambda: asyncio.Semaphore(settings.per_host_concurrency)
-        )
+        self._host_slots = HostSlots(settings.per_host_concurrency)
         self._clients = clients or ClientPool(settings)
         self._owns_clients = clients is None
 
@@ -84,8 +81,7 @@ class Downloader:
         return Download(url, body.final_url, body.content, body.content_type, body.sha256, attempts)
 
     async def _fetch_once(self, url: str) -> _Body:
-        host, _ = split_host(url)
-        async with self._host_slots[host]:
+        async with self._host_slots.slot(url):
             try:
                 async with (
                     asyncio.timeout(self.settings.total_timeout),

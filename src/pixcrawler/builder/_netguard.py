@@ -3,6 +3,7 @@
 import asyncio
 import ipaddress
 import socket
+from collections import defaultdict
 from urllib.parse import urlsplit
 
 from pixcrawler.builder._exceptions import BadRequestError, NetworkError, PolicyError
@@ -65,3 +66,17 @@ class NetworkGuard:
             if not is_public_address(address):
                 return f"private network address refused ({address})"
         return None
+
+
+class HostSlots:
+    """At most ``limit`` requests at once to any one host: the per-host politeness limit."""
+
+    def __init__(self, limit: int) -> None:
+        self._slots: defaultdict[str, asyncio.Semaphore] = defaultdict(
+            lambda: asyncio.Semaphore(limit)
+        )
+
+    def slot(self, url: str) -> asyncio.Semaphore:
+        """The semaphore of ``url``'s host; raises :class:`BadRequestError` for a bad URL."""
+        host, _ = split_host(url)
+        return self._slots[host]

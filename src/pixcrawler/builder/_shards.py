@@ -18,14 +18,13 @@ import contextlib
 import itertools
 import pickle
 import sys
-from collections import defaultdict
 from collections.abc import Callable
 from types import TracebackType
 from typing import Self
 
 from pixcrawler.builder._exceptions import InfrastructureError, PixCrawlerError
 from pixcrawler.builder._fetch import Fetched, Fetcher, rejection
-from pixcrawler.builder._netguard import split_host
+from pixcrawler.builder._netguard import HostSlots
 from pixcrawler.builder._shard_worker import READY, ShardConfig, read_frame, write_frame
 from pixcrawler.utility.logging_config import get_logger
 
@@ -102,9 +101,7 @@ class ShardPool:
         self._settled = asyncio.Event()  # one process is ready, or none is left
         self._shards: list[_Shard] = []
         self._requests = itertools.count()
-        self._host_slots: defaultdict[str, asyncio.Semaphore] = defaultdict(
-            lambda: asyncio.Semaphore(config.settings.per_host_concurrency)
-        )
+        self._host_slots = HostSlots(config.settings.per_host_concurrency)
 
     async def __aenter__(self) -> Self:
         for _ in range(self.processes):
@@ -139,10 +136,10 @@ class ShardPool:
 
     async def fetch(self, url: str) -> Fetched:
         try:
-            host, _ = split_host(url)
+            slot = self._host_slots.slot(url)
         except PixCrawlerError as error:
             return rejection(error, attempts=0)
-        async with self._host_slots[host]:
+        async with slot:
             shard = await self._pick()
             if shard is None:
                 return await self.fallback.fetch(url)

@@ -19,13 +19,13 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from pixcrawler.builder._keyword_source import MAX_ENGINE_FAILURES, KeywordPlan
 from pixcrawler.builder._pipeline import BuildOptions, build_dataset
-from pixcrawler.builder._retry import MAX_ATTEMPTS
-from pixcrawler.builder.keywords import variations
-from pixcrawler.builder.slug import slugify
+from pixcrawler.builder.dataset.slug import slugify
+from pixcrawler.builder.discovery._keyword_source import MAX_ENGINE_FAILURES, KeywordPlan
+from pixcrawler.builder.discovery.keywords import variations
 from pixcrawler.config import Settings
 from pixcrawler.licenses import license_family, wanted_families
+from pixcrawler.retry import MAX_ATTEMPTS
 from support.search_world import ALL_ENGINES, SearchWorld
 
 TEXT_ONLY_ENGINES = ("bing", "duckduckgo", "google", "baidu")

@@ -11,30 +11,30 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from pixcrawler.builder._exceptions import (
+    from pixcrawler.builder import BuildOptions, build_dataset
+    from pixcrawler.builder.discovery import read_url_list
+    from pixcrawler.config import Settings, get_settings
+    from pixcrawler.errors import (
         PermanentError,
         PixCrawlerError,
         TransientError,
         classify_http_error,
     )
-    from pixcrawler.builder._pipeline import BuildOptions, build_dataset
-    from pixcrawler.builder._sources import read_url_list
-    from pixcrawler.config import Settings, get_settings
     from pixcrawler.records import Candidate, Outcome, Status
 
 _HOMES = {
-    "BuildOptions": "pixcrawler.builder._pipeline",
+    "BuildOptions": "pixcrawler.builder",
     "Candidate": "pixcrawler.records",
     "Outcome": "pixcrawler.records",
-    "PermanentError": "pixcrawler.builder._exceptions",
-    "PixCrawlerError": "pixcrawler.builder._exceptions",
+    "PermanentError": "pixcrawler.errors",
+    "PixCrawlerError": "pixcrawler.errors",
     "Settings": "pixcrawler.config",
     "Status": "pixcrawler.records",
-    "TransientError": "pixcrawler.builder._exceptions",
-    "build_dataset": "pixcrawler.builder._pipeline",
-    "classify_http_error": "pixcrawler.builder._exceptions",
+    "TransientError": "pixcrawler.errors",
+    "build_dataset": "pixcrawler.builder",
+    "classify_http_error": "pixcrawler.errors",
     "get_settings": "pixcrawler.config",
-    "read_url_list": "pixcrawler.builder._sources",
+    "read_url_list": "pixcrawler.builder.discovery",
 }
 
 __all__ = [

@@ -90,3 +90,65 @@ class QueryReport:
     pages: int = 0
     candidates: int = 0
     error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ManifestRow:
+    """A candidate's fate, as stored and exported: one ``manifest.jsonl`` row and more.
+
+    The one record for it: the local state store (``builder.dataset.state``) and the job
+    database (``backend.db.images``) are adapters that read and write it, and the exporters
+    take rows of it. ``file_name`` is the dataset-relative path of a kept image
+    (``images/<slug>/<sha256[:20]>.<ext>``); ``phash`` is 16 hex digits.
+    """
+
+    url: str
+    label: str
+    status: Status
+    reason: str
+    attempts: int = 0
+    #: Tried again by the next run (transient failures, per-class-quota rows).
+    retryable: bool = False
+    source: str | None = None
+    query: str | None = None
+    page_url: str | None = None
+    title: str | None = None
+    license: str | None = None
+    license_url: str | None = None
+    attribution: str | None = None
+    sha256: str | None = None
+    file_name: str | None = None
+    width: int | None = None
+    height: int | None = None
+    format: str | None = None
+    phash: str | None = None
+    quality: dict[str, float] | None = None
+    #: The kept image this one duplicates (its ``file_name``), for duplicates.
+    duplicate_of: str | None = None
+    #: A duplicate of another class's image: a label leak worth a look.
+    cross_class: bool = False
+
+    @classmethod
+    def from_outcome(cls, outcome: Outcome, *, retryable: bool = False) -> "ManifestRow":
+        """The row recording ``outcome``."""
+        c, info, dup = outcome.candidate, outcome.info, outcome.duplicate_of
+        return cls(
+            url=c.url, label=c.label, status=outcome.status, reason=outcome.reason,
+            attempts=outcome.attempts, retryable=retryable, source=c.source, query=c.query,
+            page_url=c.page_url, title=c.title, license=c.license, license_url=c.license_url,
+            attribution=c.attribution, sha256=outcome.sha256, file_name=outcome.file_name,
+            width=info.width if info else None, height=info.height if info else None,
+            format=info.format if info else None,
+            phash=f"{info.phash:016x}" if info else None,
+            quality=info.quality if info and info.quality else None,
+            duplicate_of=dup.file_name if dup else None,
+            cross_class=bool(dup and dup.label != c.label),
+        )  # fmt: skip
+
+    @property
+    def candidate(self) -> Candidate:
+        """The candidate this row is about (what a rerun would try again)."""
+        return Candidate(
+            self.url, self.label, self.source or "url_list", self.query, self.page_url,
+            self.title, self.license, self.license_url, self.attribution,
+        )  # fmt: skip

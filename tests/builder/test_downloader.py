@@ -7,7 +7,7 @@ import io
 import pytest
 from loguru import logger
 
-from pixcrawler.builder import _exceptions as errors
+from pixcrawler import errors
 from pixcrawler.builder._downloader import Downloader
 from pixcrawler.config import Settings
 from pixcrawler.records import Download
@@ -110,7 +110,7 @@ def test_retry_after_is_honoured_once(
         slept.append(seconds)
         await real_sleep(0)
 
-    monkeypatch.setattr("pixcrawler.builder._retry.asyncio.sleep", fake_sleep)
+    monkeypatch.setattr("pixcrawler.retry.asyncio.sleep", fake_sleep)
     fetch(failure_modes["rate_limited_then_ok"])
     assert slept == [1.0]  # the server's Retry-After, slept once, not the 2 s backoff too
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from pixcrawler.builder.keywords import (
+from pixcrawler.builder.discovery.keywords import (
     TEMPLATES,
     KeywordError,
     normalize_keyword,

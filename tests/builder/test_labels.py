@@ -8,7 +8,12 @@ from pathlib import Path
 import pytest
 import yaml
 
-from pixcrawler.builder._labels import LABEL_FIELDS, LABEL_FORMATS, LabelRow, write_label_files
+from pixcrawler.builder.dataset._labels import (
+    LABEL_FIELDS,
+    LABEL_FORMATS,
+    LabelRow,
+    write_label_files,
+)
 
 CLASSES = ["cat", '猫, "quoted"', "🐈 кошка", "قطة", "null", "yes", "1e3", "  spaced  ", "a\tb\nc"]
 

@@ -4,9 +4,9 @@ import asyncio
 
 import pytest
 
-from pixcrawler.builder._exceptions import BadRequestError, PolicyError
-from pixcrawler.builder._netguard import NetworkGuard, is_public_address
-from pixcrawler.builder._sniff import robots_forbid_ai, sniff_image_type
+from pixcrawler.builder.net._netguard import NetworkGuard, is_public_address
+from pixcrawler.builder.net._sniff import robots_forbid_ai, sniff_image_type
+from pixcrawler.errors import BadRequestError, PolicyError
 
 
 @pytest.mark.parametrize(

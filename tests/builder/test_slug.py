@@ -7,7 +7,7 @@ import unicodedata
 
 import pytest
 
-from pixcrawler.builder.slug import MAX_SLUG_BYTES, slugify, unique_slugs
+from pixcrawler.builder.dataset.slug import MAX_SLUG_BYTES, slugify, unique_slugs
 
 HOSTILE = [
     "", " ", ".", "..", "...", "/", "\\", "\x00", "../../x", "..\\..\\x", "/etc/passwd",

@@ -13,7 +13,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from pixcrawler.builder._sources import SourceError, count_candidates, read_url_list
+from pixcrawler.builder.discovery._url_lists import SourceError, count_candidates, read_url_list
 from pixcrawler.records import Candidate
 
 URLS = ["https://example.com/a.jpg", "http://example.com/b.png", "https://example.com/c.webp"]

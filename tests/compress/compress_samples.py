@@ -13,8 +13,8 @@ import zstandard
 from PIL import Image, ImageCms
 from py7zr.io import BytesIOFactory
 
-from pixcrawler.builder._exports import MANIFEST_FIELDS, METADATA_FIELDS
-from pixcrawler.builder._labels import LABEL_FORMATS, LabelRow, write_label_files
+from pixcrawler.builder.dataset._exports import MANIFEST_FIELDS, METADATA_FIELDS
+from pixcrawler.builder.dataset._labels import LABEL_FORMATS, LabelRow, write_label_files
 from support.images import render
 
 CLASSES = ["cat", "dog", "Red fox"]  # Slugs cat, dog, red-fox: already in ImageFolder order.

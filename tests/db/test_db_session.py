@@ -11,7 +11,7 @@ from pixcrawler.backend.db import User, make_engine, session_factory, session_sc
 from pixcrawler.backend.db.errors import is_connection_failure
 from pixcrawler.backend.db.migrate import upgrade
 from pixcrawler.backend.db.session import SessionFactory
-from pixcrawler.builder._exceptions import DatabaseConnectionError, InfrastructureError
+from pixcrawler.errors import DatabaseConnectionError, InfrastructureError
 
 CLOSED_PORT_URL = "postgresql://postgres@127.0.0.1:1/test?connect_timeout=2"
 

@@ -6,10 +6,10 @@ from typing import Any
 
 import pytest
 
-from pixcrawler.builder._discovery import Discovery
-from pixcrawler.builder._exceptions import NotFoundError, TimeoutException, ValidationError
-from pixcrawler.builder.engines import ENGINES, Page, SearchQuery, get_engine
+from pixcrawler.builder.discovery._pages import Discovery
+from pixcrawler.builder.discovery.engines import ENGINES, Page, SearchQuery, get_engine
 from pixcrawler.config import Settings
+from pixcrawler.errors import NotFoundError, TimeoutException, ValidationError
 from support.query_routes import Query, QueryFixtureServer, QueryHandler
 from support.server import Response
 

@@ -4,8 +4,8 @@ from collections.abc import Callable
 
 import pytest
 
-from pixcrawler.builder.engines import BaiduEngine, Page, SearchQuery
-from pixcrawler.builder.engines.baidu import PAGE_SIZE, decode_obj_url, lenient_json
+from pixcrawler.builder.discovery.engines import BaiduEngine, Page, SearchQuery
+from pixcrawler.builder.discovery.engines.baidu import PAGE_SIZE, decode_obj_url, lenient_json
 
 BASE = "https://image.baidu.com"
 QUERY = SearchQuery("tabby cat", "tabby cat")

@@ -4,8 +4,8 @@ from collections.abc import Callable
 
 import pytest
 
-from pixcrawler.builder.engines import BingEngine, Page, SearchQuery
-from pixcrawler.builder.engines.bing import (
+from pixcrawler.builder.discovery.engines import BingEngine, Page, SearchQuery
+from pixcrawler.builder.discovery.engines.bing import (
     CREATIVE_COMMONS_FILTER,
     PAGE_SIZE,
     PUBLIC_DOMAIN_FILTER,

@@ -5,8 +5,8 @@ from typing import Any
 
 import pytest
 
-from pixcrawler.builder.engines import DuckDuckGoEngine, PageRequest, SearchQuery
-from pixcrawler.builder.engines.duckduckgo import (
+from pixcrawler.builder.discovery.engines import DuckDuckGoEngine, PageRequest, SearchQuery
+from pixcrawler.builder.discovery.engines.duckduckgo import (
     CREATIVE_COMMONS_FILTER,
     PUBLIC_DOMAIN_FILTER,
     find_vqd,

@@ -3,8 +3,8 @@
 from collections.abc import Callable
 from dataclasses import replace
 
-from pixcrawler.builder.engines import GoogleEngine, Page, SearchQuery
-from pixcrawler.builder.engines.google import MAX_PAGES
+from pixcrawler.builder.discovery.engines import GoogleEngine, Page, SearchQuery
+from pixcrawler.builder.discovery.engines.google import MAX_PAGES
 
 BASE = "https://www.google.com"
 QUERY = SearchQuery("tabby cat", "tabby cat")

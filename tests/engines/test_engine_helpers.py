@@ -2,8 +2,15 @@
 
 import pytest
 
-from pixcrawler.builder.engines._html import elements_with_class, strip_tags
-from pixcrawler.builder.engines._values import as_dict, as_list, http_url, integer, string_set, text
+from pixcrawler.builder.discovery.engines._html import elements_with_class, strip_tags
+from pixcrawler.builder.discovery.engines._values import (
+    as_dict,
+    as_list,
+    http_url,
+    integer,
+    string_set,
+    text,
+)
 
 
 @pytest.mark.parametrize(

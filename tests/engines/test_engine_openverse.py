@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 
-from pixcrawler.builder.engines import OpenverseEngine, Page, SearchQuery
+from pixcrawler.builder.discovery.engines import OpenverseEngine, Page, SearchQuery
 
 BASE = "https://api.openverse.org"
 QUERY = SearchQuery("tabby cat", "tabby cat")

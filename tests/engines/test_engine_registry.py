@@ -5,8 +5,8 @@ from typing import Any
 
 import pytest
 
-from pixcrawler.builder import engines as engines_package
-from pixcrawler.builder.engines import (
+from pixcrawler.builder.discovery import engines as engines_package
+from pixcrawler.builder.discovery.engines import (
     DEFAULT_ENGINES,
     ENGINES,
     Engine,
@@ -16,7 +16,7 @@ from pixcrawler.builder.engines import (
     get_engine,
     parse_engine_list,
 )
-from pixcrawler.builder.engines import __all__ as public_names
+from pixcrawler.builder.discovery.engines import __all__ as public_names
 
 QUERY = SearchQuery("tabby cat", "tabby cat", licenses=("cc0", "by"))
 

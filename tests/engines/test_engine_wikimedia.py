@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 
-from pixcrawler.builder.engines import Page, SearchQuery, WikimediaEngine
+from pixcrawler.builder.discovery.engines import Page, SearchQuery, WikimediaEngine
 
 BASE = "https://commons.wikimedia.org"
 QUERY = SearchQuery("tabby cat", "tabby cat")

@@ -10,7 +10,7 @@ from pixcrawler.backend.db.jobs import create_job
 from pixcrawler.backend.db.session import session_scope
 from pixcrawler.backend.distributed import DatasetExport
 from pixcrawler.backend.distributed._context import JobContext
-from pixcrawler.builder._exceptions import DatabaseConnectionError
+from pixcrawler.errors import DatabaseConnectionError
 
 
 def _kept(ctx: JobContext, job_id: str, chunk_id: int, names: list[str]) -> None:

@@ -229,7 +229,7 @@ def test_only_the_chunk_that_settles_last_finalizes(
     job_id, ids = _job(job_ctx, states)
     finalized: list[str] = []
     monkeypatch.setattr(tasks, "send_finalize", finalized.append)
-    tasks._record_failure({"job_id": job_id, "chunk_id": ids[-1]}, RuntimeError("boom"))
+    tasks.record_task_failure({"job_id": job_id, "chunk_id": ids[-1]}, RuntimeError("boom"))
     assert finalized == [job_id] * last
     with session_scope(job_ctx.sessions) as session:
         assert settle_chunk(session, job_id=job_id, chunk_id=ids[-1]) == NOT_SETTLED

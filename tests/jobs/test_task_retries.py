@@ -8,17 +8,17 @@ import pytest
 from loguru import logger
 
 from pixcrawler.backend.db.chunks import add_chunks
-from pixcrawler.backend.db.errors import RecordNotFoundError
 from pixcrawler.backend.db.jobs import create_job, get_job
 from pixcrawler.backend.db.models import Chunk
 from pixcrawler.backend.db.session import session_scope
 from pixcrawler.backend.distributed._context import JobContext
 from pixcrawler.builder import tasks
-from pixcrawler.builder._exceptions import (
+from pixcrawler.errors import (
     DatabaseConnectionError,
     NetworkError,
     NotFoundError,
     PermanentError,
+    RecordNotFoundError,
 )
 from pixcrawler.utility.logging_config import configure_logging
 

@@ -6,7 +6,7 @@ from azure.core.exceptions import HttpResponseError
 from azure.storage.blob import BlobClient
 
 from pixcrawler.backend.storage import DataLakeBlobProvider
-from pixcrawler.builder._exceptions import NotFoundError, PermanentError
+from pixcrawler.errors import NotFoundError, PermanentError
 
 
 def _blob(provider: DataLakeBlobProvider, name: str) -> BlobClient:

@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from pixcrawler.backend.storage import StorageProvider
-from pixcrawler.builder._exceptions import BadRequestError, NotFoundError
+from pixcrawler.errors import BadRequestError, NotFoundError
 
 BAD_KEYS = ["", "/a", "a//b", "a/", "a/../b", "..", "./a", "a\\b", "a\nb"]
 

@@ -21,7 +21,7 @@ from botocore.exceptions import (
 )
 
 from pixcrawler.backend.storage._errors import translate_azure_error, translate_s3_error
-from pixcrawler.builder._exceptions import (
+from pixcrawler.errors import (
     AuthenticationError,
     BadRequestError,
     InfrastructureError,

@@ -10,7 +10,7 @@ from azure.core.pipeline.transport import RequestsTransport
 from botocore.httpsession import URLLib3Session
 
 from pixcrawler.backend.storage import DataLakeBlobProvider, S3Storage
-from pixcrawler.builder._exceptions import (
+from pixcrawler.errors import (
     AuthenticationError,
     NetworkError,
     PermanentError,

@@ -10,7 +10,7 @@ from pixcrawler.backend.storage._keys import (
     validate_key,
     validate_prefix,
 )
-from pixcrawler.builder._exceptions import BadRequestError
+from pixcrawler.errors import BadRequestError
 
 
 @pytest.mark.parametrize("key", ["a", "a/b.jpg", "images/cat/x y.png", "a..b/c", ".hidden/x"])

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from pixcrawler.backend.storage import LocalStorage
-from pixcrawler.builder._exceptions import InfrastructureError, NotFoundError
+from pixcrawler.errors import InfrastructureError, NotFoundError
 
 
 def test_a_failed_write_leaves_neither_file_nor_temporary(

@@ -7,7 +7,7 @@ from boto3.s3.transfer import TransferConfig
 from mypy_boto3_s3 import S3Client
 
 from pixcrawler.backend.storage import S3Storage
-from pixcrawler.builder._exceptions import NotFoundError
+from pixcrawler.errors import NotFoundError
 from support.moto_s3 import REGION
 
 MIB = 1024 * 1024

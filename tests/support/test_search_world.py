@@ -5,14 +5,14 @@ import asyncio
 import httpx
 import pytest
 
-from pixcrawler.builder._discovery import Discovery
-from pixcrawler.builder._exceptions import (
+from pixcrawler.builder.discovery._pages import Discovery
+from pixcrawler.builder.discovery.engines import SearchQuery, get_engine
+from pixcrawler.config import Settings
+from pixcrawler.errors import (
     PixCrawlerError,
     ServiceUnavailableError,
     TimeoutException,
 )
-from pixcrawler.builder.engines import SearchQuery, get_engine
-from pixcrawler.config import Settings
 from pixcrawler.licenses import license_family
 from pixcrawler.records import Candidate
 
@@ -82,7 +82,7 @@ def test_queries_differ_but_a_tenth_is_shared_across_engines(world: SearchWorld)
 
 
 def test_baidu_obfuscation_is_what_the_engine_undoes() -> None:
-    from pixcrawler.builder.engines.baidu import decode_obj_url
+    from pixcrawler.builder.discovery.engines.baidu import decode_obj_url
 
     url = "http://127.0.0.1:8080/img/baidu/tabby-cat-1a2b/0/3.jpg"
     assert baidu_obfuscate(url).startswith("ippr_z2C$qAzdH3FAzdH3F")

@@ -9,8 +9,8 @@ from types import SimpleNamespace
 import pytest
 from PIL import Image, ImageFile
 
-from pixcrawler.builder._exceptions import PermanentError, ValidationError
 from pixcrawler.config import Settings
+from pixcrawler.errors import PermanentError, ValidationError
 from pixcrawler.validator import integrity
 from pixcrawler.validator.dedup import hamming
 from pixcrawler.validator.integrity import ValidationRules, inspect_image

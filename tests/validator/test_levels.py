@@ -8,7 +8,7 @@ from dataclasses import replace
 import pytest
 from PIL import Image, ImageFilter
 
-from pixcrawler.builder._exceptions import ValidationError
+from pixcrawler.errors import ValidationError
 from pixcrawler.records import ImageInfo
 from pixcrawler.validator.integrity import ValidationRules, inspect_image
 from pixcrawler.validator.levels import (

@@ -9,21 +9,26 @@ from urllib.parse import urljoin
 
 import httpx
 
-from pixcrawler.builder._clients import ClientPool
-from pixcrawler.builder._exceptions import (
+from pixcrawler.builder.net import (
+    SNIFF_BYTES,
+    ClientPool,
+    HostSlots,
+    NetworkGuard,
+    classify_network_error,
+    classify_response,
+    robots_forbid_ai,
+    sniff_image_type,
+)
+from pixcrawler.config import Settings
+from pixcrawler.errors import (
     BadRequestError,
     PixCrawlerError,
     PolicyError,
     TimeoutException,
     ValidationError,
-    classify_network_error,
-    classify_response,
 )
-from pixcrawler.builder._netguard import HostSlots, NetworkGuard
-from pixcrawler.builder._retry import network_retrying
-from pixcrawler.builder._sniff import SNIFF_BYTES, robots_forbid_ai, sniff_image_type
-from pixcrawler.config import Settings
 from pixcrawler.records import Download
+from pixcrawler.retry import network_retrying
 from pixcrawler.utility.logging_config import get_logger
 
 logger = get_logger(__name__)

@@ -20,9 +20,9 @@ from pathlib import Path
 
 from PIL import Image
 
-from pixcrawler.builder import _state
-from pixcrawler.builder._exports import export_dataset
-from pixcrawler.builder.slug import unique_slugs
+from pixcrawler.builder.dataset import export_dataset
+from pixcrawler.builder.dataset import state as _state
+from pixcrawler.builder.dataset.slug import unique_slugs
 from pixcrawler.records import Candidate, Download, ImageInfo, Outcome, QueryReport, Status
 from pixcrawler.utility.logging_config import get_logger
 from pixcrawler.validator.dedup import DedupIndex

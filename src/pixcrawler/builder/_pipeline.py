@@ -10,16 +10,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from pixcrawler.builder._clients import ClientPool
-from pixcrawler.builder._discovery import Discovery
 from pixcrawler.builder._downloader import Downloader
-from pixcrawler.builder._fetch import Accepted, Fetcher, LocalFetcher
 from pixcrawler.builder._generator import DatasetWriter
-from pixcrawler.builder._keyword_source import KeywordPlan, keyword_candidates
-from pixcrawler.builder._labels import LABEL_FORMATS
-from pixcrawler.builder._quota import ClassQuota
-from pixcrawler.builder._shard_worker import ShardConfig
-from pixcrawler.builder._shards import ShardPool
+from pixcrawler.builder.dataset import LABEL_FORMATS, ClassQuota
+from pixcrawler.builder.discovery import Discovery, KeywordPlan, keyword_candidates
+from pixcrawler.builder.fetch import Accepted, FetchConfig, Fetcher, FetchPool, LocalFetcher
+from pixcrawler.builder.net import ClientPool
 from pixcrawler.config import Settings
 from pixcrawler.records import Candidate, Outcome, Status
 from pixcrawler.utility.logging_config import current_options, get_logger
@@ -222,8 +218,8 @@ async def _fetcher(
     if options.processes <= 1:
         yield local
         return
-    config = ShardConfig(settings, profile, current_options())
-    pool = ShardPool(config, options.processes, local, warm_start=options.warm_start)
+    config = FetchConfig(settings, profile, current_options())
+    pool = FetchPool(config, options.processes, local, warm_start=options.warm_start)
     async with pool:
         yield pool
 

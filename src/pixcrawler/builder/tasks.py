@@ -27,9 +27,14 @@ from pixcrawler.backend.distributed import (
 from pixcrawler.backend.distributed.finalize import export_labels
 from pixcrawler.backend.distributed.packaging import HOT_FORMAT
 from pixcrawler.backend.distributed.settle import settle_chunk
-from pixcrawler.builder.keywords import variations
-from pixcrawler.celery_app import BROKER_ERRORS, app, pixcrawler_task
-from pixcrawler.celery_app._ids import chunk_task_id, finalize_task_id
+from pixcrawler.builder.discovery.keywords import variations
+from pixcrawler.celery_app import (
+    BROKER_ERRORS,
+    app,
+    chunk_task_id,
+    finalize_task_id,
+    pixcrawler_task,
+)
 from pixcrawler.utility.logging_config import get_logger
 
 logger = get_logger(__name__)
@@ -60,7 +65,7 @@ def send_finalize(job_id: str) -> None:
         )
 
 
-def _record_failure(kwargs: dict[str, Any], exc: BaseException) -> None:
+def record_task_failure(kwargs: dict[str, Any], exc: BaseException) -> None:
     """Put a failed task's reason on its chunk (or its job): the user sees why."""
     reason = getattr(exc, "reason", None) or f"{type(exc).__name__}: {exc}"
     ctx = job_context()
@@ -75,7 +80,7 @@ def _record_failure(kwargs: dict[str, Any], exc: BaseException) -> None:
             fail_job(session, job_id=job_id, error=reason)
 
 
-@pixcrawler_task(on_failure=_record_failure)
+@pixcrawler_task(on_failure=record_task_failure)
 def plan_job(self: Task, *, job_id: str) -> int:
     """Cut the job into chunks and send them; the last one to settle sends ``finalize_job``.
 
@@ -95,15 +100,15 @@ def plan_job(self: Task, *, job_id: str) -> int:
     return len(chunk_ids)
 
 
-@pixcrawler_task(on_failure=_record_failure)
+@pixcrawler_task(on_failure=record_task_failure)
 def discover_chunk(self: Task, *, job_id: str, chunk_id: int) -> int | None:
     """Fill one keyword class: discovery, download, validation, dedup within the class."""
     return _run_chunk(self, job_id, chunk_id)
 
 
-@pixcrawler_task(on_failure=_record_failure)
+@pixcrawler_task(on_failure=record_task_failure)
 def download_chunk(self: Task, *, job_id: str, chunk_id: int) -> int | None:
-    """Download, validate and store one URL-list shard."""
+    """Download, validate and store one chunk of a URL list."""
     return _run_chunk(self, job_id, chunk_id)
 
 
@@ -114,7 +119,7 @@ def _run_chunk(task: Task, job_id: str, chunk_id: int) -> int | None:
     return done.kept
 
 
-@pixcrawler_task(on_failure=_record_failure)
+@pixcrawler_task(on_failure=record_task_failure)
 def generate_keywords(self: Task, *, job_id: str) -> dict[str, list[str]]:
     """The query variations each keyword class will use, in their seeded order."""
     ctx = job_context()
@@ -124,13 +129,13 @@ def generate_keywords(self: Task, *, job_id: str) -> dict[str, list[str]]:
     return {kw: list(variations(kw, seed=seed, limit=limit)) for kw in spec.get("keywords", [])}
 
 
-@pixcrawler_task(on_failure=_record_failure)
+@pixcrawler_task(on_failure=record_task_failure)
 def generate_labels(self: Task, *, job_id: str) -> int:
     """Rewrite the job's manifest, metadata and label files from the database."""
     return export_labels(job_context(), job_id=job_id)
 
 
-@pixcrawler_task(on_failure=_record_failure)
+@pixcrawler_task(on_failure=record_task_failure)
 def finalize_job(self: Task, *, job_id: str) -> bool:
     """Job-wide dedup and exports, then the job is completed; its hot ZIP follows as a task.
 
@@ -145,20 +150,20 @@ def finalize_job(self: Task, *, job_id: str) -> bool:
     return completed
 
 
-@pixcrawler_task(on_failure=_record_failure)
+@pixcrawler_task(on_failure=record_task_failure)
 def package_dataset(self: Task, *, job_id: str, fmt: str = "7z") -> str:
     """An archive of the finished dataset in storage: the hot ZIP (Hot tier, sent when the job
     completes) or a warm one (7z by default, Cool tier where supported)."""
     return package_job(job_context(), job_id=job_id, fmt=fmt)
 
 
-@pixcrawler_task(on_failure=_record_failure)
+@pixcrawler_task(on_failure=record_task_failure)
 def export_dataset(self: Task, *, job_id: str, dest: str) -> int:
     """Copy the finished dataset from storage into ``dest`` on the worker's disk."""
     return export_job(job_context(), job_id=job_id, dest=Path(dest))
 
 
-@pixcrawler_task(on_failure=_record_failure, ignore_result=True)
+@pixcrawler_task(on_failure=record_task_failure, ignore_result=True)
 def watch_jobs(self: Task) -> int:
     """Maintenance, sent by every worker's watchdog timer: re-send the work of stalled jobs."""
     # Imported here: the watchdog sends tasks of this module, through job control.

@@ -7,5 +7,16 @@ Tasks are declared with :func:`pixcrawler_task`, which enforces the retry archit
 from pixcrawler.celery_app._app import QUEUES, app, create_app
 from pixcrawler.celery_app._base import pixcrawler_task
 from pixcrawler.celery_app._errors import BROKER_ERRORS
+from pixcrawler.celery_app._ids import chunk_task_id, finalize_task_id, plan_task_id, send_plan
 
-__all__ = ["BROKER_ERRORS", "QUEUES", "app", "create_app", "pixcrawler_task"]
+__all__ = [
+    "BROKER_ERRORS",
+    "QUEUES",
+    "app",
+    "chunk_task_id",
+    "create_app",
+    "finalize_task_id",
+    "pixcrawler_task",
+    "plan_task_id",
+    "send_plan",
+]

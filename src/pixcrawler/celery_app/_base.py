@@ -15,9 +15,9 @@ from typing import Any, ParamSpec, TypeVar
 from celery import Task
 from celery.exceptions import Retry
 
-from pixcrawler.builder._exceptions import InfrastructureError, PermanentError
 from pixcrawler.celery_app._app import app
 from pixcrawler.config import get_settings
+from pixcrawler.errors import InfrastructureError, PermanentError
 from pixcrawler.utility.logging_config import get_logger
 
 logger = get_logger(__name__)

@@ -15,7 +15,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from pixcrawler.builder._funnel import EngineQueries, Funnel
+from pixcrawler.builder.dataset import EngineQueries, Funnel
 from pixcrawler.records import Candidate, Outcome, Status
 
 

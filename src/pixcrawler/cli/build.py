@@ -10,19 +10,22 @@ from typing import Annotated, Any
 
 import typer
 
-from pixcrawler.builder._funnel import (
+from pixcrawler.builder import BuildOptions, DatasetError, DatasetWriter, build_dataset
+from pixcrawler.builder.dataset import (
+    LABEL_FORMATS,
     engine_queries,
     funnel_by_class,
     funnel_by_source,
     top_reasons,
 )
-from pixcrawler.builder._generator import DatasetError, DatasetWriter
-from pixcrawler.builder._keyword_source import KeywordPlan
-from pixcrawler.builder._labels import LABEL_FORMATS
-from pixcrawler.builder._pipeline import BuildOptions, build_dataset
-from pixcrawler.builder._sources import SourceError, count_candidates, read_url_list
-from pixcrawler.builder.engines import DEFAULT_ENGINES, ENGINES, get_engine, parse_engine_list
-from pixcrawler.builder.keywords import KeywordError, normalize_keyword
+from pixcrawler.builder.discovery import KeywordPlan, SourceError, count_candidates, read_url_list
+from pixcrawler.builder.discovery.engines import (
+    DEFAULT_ENGINES,
+    ENGINES,
+    get_engine,
+    parse_engine_list,
+)
+from pixcrawler.builder.discovery.keywords import KeywordError, normalize_keyword
 from pixcrawler.cli._common import app, console, fail, out, split_list
 from pixcrawler.cli._console import ProgressObserver, engines_table, funnel_table, reasons_table
 from pixcrawler.config import Settings, get_settings

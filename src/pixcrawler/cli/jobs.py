@@ -15,8 +15,8 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from pixcrawler.builder._exceptions import PixCrawlerError
 from pixcrawler.cli._common import app, console, fail, out
+from pixcrawler.errors import PixCrawlerError
 
 jobs_app = typer.Typer(
     help="List, follow, cancel, retry and resume distributed jobs.", invoke_without_command=True
@@ -159,10 +159,10 @@ def follow_job(
 
 
 def _snapshot(job_id: str) -> dict[str, Any]:
-    from pixcrawler.backend.db.errors import RecordNotFoundError
     from pixcrawler.backend.db.jobs import job_progress
     from pixcrawler.backend.db.session import session_scope
     from pixcrawler.backend.distributed import job_context
+    from pixcrawler.errors import RecordNotFoundError
 
     try:
         with session_scope(job_context().sessions) as session:
@@ -182,7 +182,7 @@ def run_distributed(kind: str, spec: dict[str, Any], sources: list[Path], out_di
     completes only the last of them and the exports are left to copy.
     """
     from pixcrawler.backend.distributed import DatasetExport, job_context, submit_job
-    from pixcrawler.celery_app._ids import send_plan
+    from pixcrawler.celery_app import send_plan
 
     context = job_context()
     job_id = submit_job(context, kind=kind, spec=spec, sources=sources)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from pixcrawler.builder._exceptions import ValidationError
+from pixcrawler.errors import ValidationError
 from pixcrawler.records import ImageInfo
 from pixcrawler.utility.logging_config import get_logger
 from pixcrawler.validator.dedup import DedupIndex

@@ -9,8 +9,8 @@ import imagehash
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
-from pixcrawler.builder._exceptions import ValidationError
 from pixcrawler.config import Settings
+from pixcrawler.errors import ValidationError
 from pixcrawler.records import ImageInfo
 from pixcrawler.utility.logging_config import get_logger
 

@@ -6,8 +6,8 @@ from enum import StrEnum
 
 from PIL import Image
 
-from pixcrawler.builder._exceptions import ValidationError
 from pixcrawler.config import Settings
+from pixcrawler.errors import ValidationError
 from pixcrawler.records import ImageInfo
 from pixcrawler.validator.integrity import ValidationRules, decode_image
 from pixcrawler.validator.quality import QualityThresholds, judge, measure

@@ -9,7 +9,7 @@ Typical use in a task::
 Connection failures surface as ``DatabaseConnectionError`` (see :mod:`.errors`).
 """
 
-from pixcrawler.backend.db._base import Base
+from pixcrawler.backend.db._base import Base, utcnow
 from pixcrawler.backend.db.api_keys import (
     create_api_key,
     find_api_key,
@@ -26,7 +26,6 @@ from pixcrawler.backend.db.chunks import (
     retry_failed_chunks,
     touch_chunk,
 )
-from pixcrawler.backend.db.errors import RecordNotFoundError
 from pixcrawler.backend.db.images import IMAGE_FIELDS, record_images
 from pixcrawler.backend.db.jobs import (
     JobProgress,
@@ -46,12 +45,13 @@ from pixcrawler.backend.db.models import (
     Dataset,
     Image,
     Job,
-    JobKind,
     JobStatus,
     Project,
     User,
 )
 from pixcrawler.backend.db.session import make_engine, session_factory, session_scope
+from pixcrawler.builder.jobspec import JobKind
+from pixcrawler.errors import RecordNotFoundError
 
 __all__ = [
     "IMAGE_FIELDS",
@@ -92,4 +92,5 @@ __all__ = [
     "session_factory",
     "session_scope",
     "touch_chunk",
+    "utcnow",
 ]

@@ -13,9 +13,9 @@ from sqlalchemy.orm import Session
 
 from pixcrawler.backend.db._base import utcnow
 from pixcrawler.backend.db._statements import conflict_insert, execute_update
-from pixcrawler.backend.db.errors import RecordNotFoundError
 from pixcrawler.backend.db.jobs import bump_counters, get_job
 from pixcrawler.backend.db.models import OPEN_CHUNK_STATUSES, Chunk, ChunkStatus, Job, JobStatus
+from pixcrawler.errors import RecordNotFoundError
 
 #: A running chunk untouched for this long is presumed orphaned by a dead worker.
 STALE_AFTER = timedelta(minutes=30)

@@ -10,7 +10,7 @@ from contextlib import contextmanager
 
 from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
 
-from pixcrawler.builder._exceptions import DatabaseConnectionError, PermanentError
+from pixcrawler.errors import DatabaseConnectionError
 from pixcrawler.utility.logging_config import get_logger
 
 logger = get_logger(__name__)
@@ -18,10 +18,6 @@ logger = get_logger(__name__)
 # PostgreSQL SQLSTATEs that mean "no usable connection": class 08 (connection exception),
 # administrator/crash shutdown, "cannot connect now" (starting up) and too many connections.
 _CONNECTION_SQLSTATES = frozenset({"57P01", "57P02", "57P03", "53300"})
-
-
-class RecordNotFoundError(PermanentError, LookupError):
-    """A job or chunk id names no row; asking again gives the same answer (permanent)."""
 
 
 def is_connection_failure(exc: BaseException) -> bool:

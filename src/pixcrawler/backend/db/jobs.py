@@ -13,7 +13,6 @@ from sqlalchemy.orm import Session
 
 from pixcrawler.backend.db._base import utcnow
 from pixcrawler.backend.db._statements import execute_update
-from pixcrawler.backend.db.errors import RecordNotFoundError
 from pixcrawler.backend.db.models import (
     JOB_COUNTERS,
     OPEN_CHUNK_STATUSES,
@@ -21,9 +20,10 @@ from pixcrawler.backend.db.models import (
     Chunk,
     ChunkStatus,
     Job,
-    JobKind,
     JobStatus,
 )
+from pixcrawler.builder.jobspec import JobKind
+from pixcrawler.errors import RecordNotFoundError
 from pixcrawler.utility.logging_config import get_logger
 
 logger = get_logger(__name__)

@@ -10,13 +10,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 from pixcrawler.backend.db._base import Base, BigId, new_job_id, utcnow
 
 
-class JobKind(StrEnum):
-    """What a job starts from."""
-
-    KEYWORDS = "keywords"
-    URL_LIST = "url_list"
-
-
 class JobStatus(StrEnum):
     """Lifecycle of a job; the last three are final."""
 
@@ -138,7 +131,7 @@ JOB_COUNTERS = frozenset(
 
 
 class Chunk(Base):
-    """A slice of a job (a label × engine × query's pages, a URL shard…) run by one task."""
+    """A slice of a job (a label × engine × query's pages, URL-list rows…) run by one task."""
 
     __tablename__ = "chunks"
     __table_args__ = (

@@ -10,8 +10,7 @@ import os
 import shutil
 from pathlib import Path
 
-from pixcrawler.backend.storage import StorageProvider
-from pixcrawler.backend.storage._keys import is_skipped
+from pixcrawler.backend.storage import StorageProvider, is_skipped
 from pixcrawler.backend.storage.local import LocalStorage
 
 

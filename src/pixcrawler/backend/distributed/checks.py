@@ -5,7 +5,7 @@ from typing import Any
 
 from pixcrawler.backend.distributed._context import JobContext
 from pixcrawler.backend.distributed.finalize import apply_changes, demote_duplicates, job_rows
-from pixcrawler.builder._exceptions import ValidationError
+from pixcrawler.errors import ValidationError
 from pixcrawler.utility.logging_config import get_logger
 from pixcrawler.validator.levels import ValidationLevel, ValidationProfile, validate_image
 

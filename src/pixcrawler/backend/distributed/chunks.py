@@ -27,9 +27,9 @@ from pixcrawler.backend.db.session import session_scope
 from pixcrawler.backend.distributed._context import JobContext
 from pixcrawler.backend.distributed._links import store_once
 from pixcrawler.backend.distributed.settle import NOT_SETTLED, Settlement, settle_chunk
-from pixcrawler.builder import _state
-from pixcrawler.builder._keyword_source import KeywordPlan
-from pixcrawler.builder._pipeline import BuildOptions, build_dataset
+from pixcrawler.builder import BuildOptions, build_dataset
+from pixcrawler.builder.dataset import state as _state
+from pixcrawler.builder.discovery import KeywordPlan
 from pixcrawler.records import Candidate
 from pixcrawler.utility.logging_config import get_logger
 from pixcrawler.validator.levels import ValidationLevel

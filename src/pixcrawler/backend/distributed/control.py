@@ -13,9 +13,8 @@ from typing import Any
 from celery import Celery
 from sqlalchemy import update
 
-from pixcrawler.backend.db._base import utcnow
+from pixcrawler.backend.db import utcnow
 from pixcrawler.backend.db.chunks import open_chunk_ids, retry_failed_chunks
-from pixcrawler.backend.db.errors import RecordNotFoundError
 from pixcrawler.backend.db.jobs import cancel_job, get_job
 from pixcrawler.backend.db.models import (
     OPEN_CHUNK_STATUSES,
@@ -26,8 +25,14 @@ from pixcrawler.backend.db.models import (
 from pixcrawler.backend.db.session import session_scope
 from pixcrawler.backend.distributed._context import JobContext
 from pixcrawler.builder.tasks import dispatch_chunks, send_finalize
-from pixcrawler.celery_app import BROKER_ERRORS
-from pixcrawler.celery_app._ids import chunk_task_id, finalize_task_id, plan_task_id, send_plan
+from pixcrawler.celery_app import (
+    BROKER_ERRORS,
+    chunk_task_id,
+    finalize_task_id,
+    plan_task_id,
+    send_plan,
+)
+from pixcrawler.errors import RecordNotFoundError
 from pixcrawler.utility.logging_config import get_logger
 
 logger = get_logger(__name__)

@@ -19,9 +19,9 @@ from sqlalchemy import select
 from pixcrawler.backend.db.models import Image
 from pixcrawler.backend.db.session import session_scope
 from pixcrawler.backend.distributed._context import JobContext
-from pixcrawler.backend.storage._keys import STATE_DIR, is_skipped
+from pixcrawler.backend.storage import STATE_DIR, is_skipped
 from pixcrawler.backend.storage.base import TREE_WORKERS
-from pixcrawler.builder._exceptions import NotFoundError, PixCrawlerError
+from pixcrawler.errors import NotFoundError, PixCrawlerError
 from pixcrawler.utility.logging_config import get_logger
 from pixcrawler.utility.report import write_report
 

@@ -12,10 +12,9 @@ from pixcrawler.backend.db.models import Image
 from pixcrawler.backend.db.session import session_scope
 from pixcrawler.backend.distributed._context import JobContext
 from pixcrawler.backend.distributed.settle import job_settled
-from pixcrawler.builder import _state
-from pixcrawler.builder._exports import export_dataset
-from pixcrawler.builder._labels import LABEL_FORMATS
-from pixcrawler.builder.slug import unique_slugs
+from pixcrawler.builder.dataset import LABEL_FORMATS, export_dataset
+from pixcrawler.builder.dataset import state as _state
+from pixcrawler.builder.dataset.slug import unique_slugs
 from pixcrawler.utility.logging_config import get_logger
 from pixcrawler.validator.dedup import DedupIndex
 

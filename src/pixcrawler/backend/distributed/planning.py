@@ -1,4 +1,4 @@
-"""Create a job and cut it into chunks: one per keyword class, or URL-list shards."""
+"""Create a job and cut it into chunks: one per keyword class, or CHUNK_SIZE rows of a URL list."""
 
 import itertools
 import tempfile
@@ -11,7 +11,7 @@ from pixcrawler.backend.db.chunks import add_chunks
 from pixcrawler.backend.db.jobs import create_job, get_job
 from pixcrawler.backend.db.session import session_scope
 from pixcrawler.backend.distributed._context import JobContext
-from pixcrawler.builder._sources import read_url_list
+from pixcrawler.builder.discovery import read_url_list
 from pixcrawler.utility.logging_config import get_logger
 
 logger = get_logger(__name__)
@@ -52,7 +52,7 @@ def plan_job(ctx: JobContext, *, job_id: str) -> list[int]:
     if kind == "keywords":
         chunks = [("discover", {"label": keyword}) for keyword in spec["keywords"]]
     else:
-        chunks = [("download", {"candidates": shard}) for shard in _shards(ctx, spec)]
+        chunks = [("download", {"candidates": rows}) for rows in _url_chunks(ctx, spec)]
     with session_scope(ctx.sessions) as session:
         rows = add_chunks(session, job_id=job_id, chunks=chunks)
         ids = [row.id for row in rows]
@@ -60,7 +60,7 @@ def plan_job(ctx: JobContext, *, job_id: str) -> list[int]:
     return ids
 
 
-def _shards(ctx: JobContext, spec: dict[str, Any]) -> Iterator[list[dict[str, Any]]]:
+def _url_chunks(ctx: JobContext, spec: dict[str, Any]) -> Iterator[list[dict[str, Any]]]:
     for key in spec.get("source_keys", []):
         with tempfile.TemporaryDirectory() as folder:
             local = Path(folder) / key.rsplit("/", 1)[-1].split("-", 1)[-1]
@@ -72,5 +72,5 @@ def _shards(ctx: JobContext, spec: dict[str, Any]) -> Iterator[list[dict[str, An
                 label_column=spec.get("label_column", "label"),
             )
             rows = (asdict(candidate) for candidate in candidates)
-            while shard := list(itertools.islice(rows, CHUNK_SIZE)):
-                yield shard
+            while chunk := list(itertools.islice(rows, CHUNK_SIZE)):
+                yield chunk

@@ -21,7 +21,7 @@ from typing import Any
 from celery import Celery
 from sqlalchemy import func, select
 
-from pixcrawler.backend.db._base import utcnow
+from pixcrawler.backend.db import utcnow
 from pixcrawler.backend.db.chunks import STALE_AFTER
 from pixcrawler.backend.db.models import OPEN_JOB_STATUSES, Chunk, Job
 from pixcrawler.backend.db.session import session_scope

@@ -16,13 +16,17 @@ if TYPE_CHECKING:
     from pixcrawler.backend.storage.datalake_blob_provider import DataLakeBlobProvider
     from pixcrawler.backend.storage.s3 import S3Storage
 
+from pixcrawler.backend.storage._keys import STATE_DIR, is_skipped
+
 __all__ = [
+    "STATE_DIR",
     "TIERS",
     "DataLakeBlobProvider",
     "LocalStorage",
     "S3Storage",
     "StorageProvider",
     "Tier",
+    "is_skipped",
     "open_storage",
     "parse_tier",
 ]

@@ -3,8 +3,8 @@
 from collections.abc import Callable
 from typing import TypeVar
 
-from pixcrawler.builder._exceptions import PixCrawlerError, TransientError
-from pixcrawler.builder._retry import network_retrying_sync
+from pixcrawler.errors import PixCrawlerError, TransientError
+from pixcrawler.retry import network_retrying_sync
 from pixcrawler.utility.logging_config import get_logger
 
 logger = get_logger(__name__)

@@ -22,7 +22,7 @@ from botocore.exceptions import (
 )
 from botocore.exceptions import ConnectionError as BotoConnectionError
 
-from pixcrawler.builder._exceptions import (
+from pixcrawler.errors import (
     AuthenticationError,
     BadRequestError,
     InfrastructureError,

@@ -1,6 +1,6 @@
 """Storage keys: validation, joining under a provider prefix, and the files a tree copy skips."""
 
-from pixcrawler.builder._exceptions import BadRequestError
+from pixcrawler.errors import BadRequestError
 
 #: Folder and file suffix a dataset copy leaves behind: build state and half-written files.
 STATE_DIR = ".pixcrawler"

@@ -15,7 +15,7 @@ from pixcrawler.backend.storage._keys import (
     tree_prefix,
     validate_key,
 )
-from pixcrawler.builder._exceptions import BadRequestError
+from pixcrawler.errors import BadRequestError
 
 #: Access tiers, named after Azure's (Hot/Cool/Archive); providers without tiers ignore them.
 Tier = Literal["hot", "cool", "archive"]

@@ -27,8 +27,8 @@ from pixcrawler.backend.storage.base import (
     require_source_file,
 )
 from pixcrawler.backend.storage.local import atomic_file
-from pixcrawler.builder._exceptions import AuthenticationError, NotFoundError, PermanentError
 from pixcrawler.config import Settings, get_settings
+from pixcrawler.errors import AuthenticationError, NotFoundError, PermanentError
 from pixcrawler.utility.logging_config import get_logger
 
 logger = get_logger(__name__)

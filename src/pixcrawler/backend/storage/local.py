@@ -10,7 +10,7 @@ from typing import BinaryIO
 
 from pixcrawler.backend.storage._keys import PARTIAL_SUFFIX, validate_key, validate_prefix
 from pixcrawler.backend.storage.base import StorageBase, Tier, require_source_file
-from pixcrawler.builder._exceptions import (
+from pixcrawler.errors import (
     AuthenticationError,
     InfrastructureError,
     NotFoundError,

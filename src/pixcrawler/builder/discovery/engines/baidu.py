@@ -8,9 +8,9 @@ fixed substitution, undone by :func:`decode_obj_url`.
 import json
 from typing import Any, ClassVar
 
-from pixcrawler.builder.engines._base import Page, PageRequest, SearchQuery
-from pixcrawler.builder.engines._html import strip_tags
-from pixcrawler.builder.engines._values import as_dict, as_list, http_url, integer, text
+from pixcrawler.builder.discovery.engines._base import Page, PageRequest, SearchQuery
+from pixcrawler.builder.discovery.engines._html import strip_tags
+from pixcrawler.builder.discovery.engines._values import as_dict, as_list, http_url, integer, text
 from pixcrawler.records import Candidate
 
 PAGE_SIZE = 30

@@ -7,9 +7,9 @@ original. ``Candidate.license`` is Commons' own ``LicenseShortName`` (``CC BY-SA
 
 from typing import Any, ClassVar
 
-from pixcrawler.builder.engines._base import Page, PageRequest, SearchQuery
-from pixcrawler.builder.engines._html import strip_tags
-from pixcrawler.builder.engines._values import as_dict, as_list, http_url, integer, text
+from pixcrawler.builder.discovery.engines._base import Page, PageRequest, SearchQuery
+from pixcrawler.builder.discovery.engines._html import strip_tags
+from pixcrawler.builder.discovery.engines._values import as_dict, as_list, http_url, integer, text
 from pixcrawler.licenses import matches
 from pixcrawler.records import Candidate
 

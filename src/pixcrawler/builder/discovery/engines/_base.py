@@ -1,6 +1,6 @@
 """The engine contract: a request builder and a pure parser per search engine, one page at a time.
 
-An engine never does I/O. The driver (``builder/_discovery.py``) asks it for the first
+An engine never does I/O. The driver (``builder/discovery/_pages.py``) asks it for the first
 :class:`PageRequest`, fetches it through the one retry policy, hands the body to
 :meth:`Engine.parse`, and follows ``Page.next`` until it is ``None``. Multi-step protocols
 (DuckDuckGo's ``vqd`` token) are pages that yield no candidates and a ``next`` request.

@@ -1,7 +1,7 @@
 """A fetch process: downloads and validates the URLs its parent sends, on its own event loop.
 
-Started by :class:`pixcrawler.builder._shards.ShardPool`, which runs :func:`main`. Frames on
-stdin/stdout are length-prefixed pickles: first a :class:`ShardConfig`, then
+Started by :class:`pixcrawler.builder.fetch._pool.FetchPool`, which runs :func:`main`. Frames on
+stdin/stdout are length-prefixed pickles: first a :class:`FetchConfig`, then
 ``(request_id, url)`` requests, each answered by ``(request_id, Fetched)`` in completion order;
 the process announces itself with ``(READY, None)``. End of stdin means the build is over.
 """
@@ -16,9 +16,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from pixcrawler.builder._clients import ClientPool
 from pixcrawler.builder._downloader import Downloader
-from pixcrawler.builder._fetch import Fetched, LocalFetcher, Rejected
+from pixcrawler.builder.fetch._image import Fetched, LocalFetcher, Rejected
+from pixcrawler.builder.net import ClientPool
 from pixcrawler.config import Settings
 from pixcrawler.records import Status
 from pixcrawler.utility.logging_config import configure_logging, get_logger
@@ -32,7 +32,7 @@ READY = -1
 
 
 @dataclass(frozen=True, slots=True)
-class ShardConfig:
+class FetchConfig:
     """What a fetch process needs from its parent: settings, validation and logging."""
 
     settings: Settings
@@ -60,7 +60,7 @@ def write_frame(writer: asyncio.StreamWriter, value: object) -> None:
 
 async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
     """Answer requests until the parent closes the stream."""
-    config: ShardConfig = await read_frame(reader)
+    config: FetchConfig = await read_frame(reader)
     if config.logging is not None:
         configure_logging(**config.logging)
     pending: set[asyncio.Task[None]] = set()

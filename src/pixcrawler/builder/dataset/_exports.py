@@ -7,8 +7,8 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from pixcrawler.builder import _state
-from pixcrawler.builder._labels import LabelRow, write_label_files
+from pixcrawler.builder.dataset import state as _state
+from pixcrawler.builder.dataset._labels import LabelRow, write_label_files
 from pixcrawler.records import Status
 
 MANIFEST_FIELDS = (

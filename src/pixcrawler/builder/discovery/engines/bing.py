@@ -4,9 +4,15 @@ import json
 from collections.abc import Iterable
 from typing import Any, ClassVar
 
-from pixcrawler.builder.engines._base import Page, PageRequest, SearchQuery
-from pixcrawler.builder.engines._html import elements_with_class
-from pixcrawler.builder.engines._values import as_dict, http_url, integer, string_set, text
+from pixcrawler.builder.discovery.engines._base import Page, PageRequest, SearchQuery
+from pixcrawler.builder.discovery.engines._html import elements_with_class
+from pixcrawler.builder.discovery.engines._values import (
+    as_dict,
+    http_url,
+    integer,
+    string_set,
+    text,
+)
 from pixcrawler.licenses import only_public_domain
 from pixcrawler.records import Candidate
 

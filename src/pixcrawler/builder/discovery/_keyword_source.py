@@ -3,12 +3,11 @@
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 
-from pixcrawler.builder._discovery import Discovery
-from pixcrawler.builder._exceptions import PixCrawlerError
-from pixcrawler.builder._quota import ClassQuota
-from pixcrawler.builder.engines import get_engine
-from pixcrawler.builder.engines._base import Engine, SearchQuery
-from pixcrawler.builder.keywords import ExpansionHook, variations
+from pixcrawler.builder.dataset import ClassQuota
+from pixcrawler.builder.discovery._pages import Discovery
+from pixcrawler.builder.discovery.engines import Engine, SearchQuery, get_engine
+from pixcrawler.builder.discovery.keywords import ExpansionHook, variations
+from pixcrawler.errors import PixCrawlerError
 from pixcrawler.licenses import matches
 from pixcrawler.records import Candidate, QueryReport
 from pixcrawler.utility.logging_config import get_logger

@@ -5,8 +5,8 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 from urllib.parse import parse_qsl, urljoin, urlsplit, urlunsplit
 
-from pixcrawler.builder.engines._base import Page, PageRequest, SearchQuery
-from pixcrawler.builder.engines._values import as_dict, as_list, http_url, text
+from pixcrawler.builder.discovery.engines._base import Page, PageRequest, SearchQuery
+from pixcrawler.builder.discovery.engines._values import as_dict, as_list, http_url, text
 from pixcrawler.licenses import only_public_domain
 from pixcrawler.records import Candidate
 

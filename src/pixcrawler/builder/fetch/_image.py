@@ -2,7 +2,7 @@
 
 A :class:`Fetched` value is what crosses from the workers to the dataset writer: plain,
 picklable data (no exceptions, no clients), so the same code serves the in-process build and
-the fetch processes of :mod:`pixcrawler.builder._shards`.
+the fetch processes of :mod:`pixcrawler.builder.fetch._pool`.
 """
 
 import asyncio
@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from pixcrawler.builder._downloader import Downloader
-from pixcrawler.builder._exceptions import (
+from pixcrawler.errors import (
     PixCrawlerError,
     PolicyError,
     TransientError,

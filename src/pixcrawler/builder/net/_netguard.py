@@ -6,7 +6,7 @@ import socket
 from collections import defaultdict
 from urllib.parse import urlsplit
 
-from pixcrawler.builder._exceptions import BadRequestError, NetworkError, PolicyError
+from pixcrawler.errors import BadRequestError, NetworkError, PolicyError
 
 _ALLOWED_SCHEMES = frozenset({"http", "https"})
 

@@ -3,7 +3,8 @@
 import httpx
 import pytest
 
-from pixcrawler.builder import _exceptions as errors
+from pixcrawler import errors
+from pixcrawler.builder.net import classify_network_error
 
 
 @pytest.mark.parametrize(
@@ -55,7 +56,7 @@ def test_retry_after_is_carried() -> None:
     ],
 )
 def test_network_errors(exc: Exception, expected: type[Exception]) -> None:
-    assert type(errors.classify_network_error(exc, url="u")) is expected
+    assert type(classify_network_error(exc, url="u")) is expected
 
 
 def test_hierarchy_is_documented() -> None:

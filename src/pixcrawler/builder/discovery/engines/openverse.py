@@ -7,8 +7,8 @@ public-domain families (``sampling+``) are kept as the API gives them.
 
 from typing import Any, ClassVar
 
-from pixcrawler.builder.engines._base import Page, PageRequest, SearchQuery
-from pixcrawler.builder.engines._values import as_dict, as_list, http_url, integer, text
+from pixcrawler.builder.discovery.engines._base import Page, PageRequest, SearchQuery
+from pixcrawler.builder.discovery.engines._values import as_dict, as_list, http_url, integer, text
 from pixcrawler.licenses import display_name, wanted_families
 from pixcrawler.records import Candidate
 

@@ -1,8 +1,8 @@
 """Fetch processes: downloads and decodes spread over cores, the dataset kept in one writer.
 
 One process cannot both drive httpx and decode hundreds of images a second: the GIL makes the
-event loop and the decode threads take turns. A :class:`ShardPool` starts ``processes`` fetch
-processes (:mod:`pixcrawler.builder._shard_worker`), each with its own event loop, clients and
+event loop and the decode threads take turns. A :class:`FetchPool` starts ``processes`` fetch
+processes (:mod:`pixcrawler.builder.fetch._child`), each with its own event loop, clients and
 decode thread, and hands each URL to the one with the fewest requests in flight. The parent keeps
 everything that must be decided in one place: quotas, per-host limits, deduplication, storage.
 
@@ -22,27 +22,27 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import Self
 
-from pixcrawler.builder._exceptions import InfrastructureError, PixCrawlerError
-from pixcrawler.builder._fetch import Fetched, Fetcher, rejection
-from pixcrawler.builder._netguard import HostSlots
-from pixcrawler.builder._shard_worker import READY, ShardConfig, read_frame, write_frame
+from pixcrawler.builder.fetch._child import READY, FetchConfig, read_frame, write_frame
+from pixcrawler.builder.fetch._image import Fetched, Fetcher, rejection
+from pixcrawler.builder.net import HostSlots
+from pixcrawler.errors import InfrastructureError, PixCrawlerError
 from pixcrawler.utility.logging_config import get_logger
 
 logger = get_logger(__name__)
 
 # Not ``-m``: the package imports this module first, and runpy would run a second copy.
-_CHILD_MAIN = "from pixcrawler.builder._shard_worker import main; main()"
+_CHILD_MAIN = "from pixcrawler.builder.fetch._child import main; main()"
 #: Seconds to wait for a fetch process to start when ``warm_start`` is off.
 START_TIMEOUT = 30.0
 #: Seconds a fetch process gets to exit after its input closes, before it is killed.
 EXIT_GRACE = 5.0
 
 
-class ShardLostError(InfrastructureError):
+class FetchProcessLostError(InfrastructureError):
     """A fetch process exited with requests in flight."""
 
 
-class _Shard:
+class _Child:
     """One fetch process and the requests it has not answered yet."""
 
     def __init__(self, process: asyncio.subprocess.Process, on_change: Callable[[], None]) -> None:
@@ -85,21 +85,21 @@ class _Shard:
         self.alive = self.ready = False
         for future in self.waiting.values():
             if not future.done():
-                future.set_exception(ShardLostError("fetch process exited"))
+                future.set_exception(FetchProcessLostError("fetch process exited"))
         self.on_change()
 
 
-class ShardPool:
+class FetchPool:
     """``processes`` fetch processes behind the :class:`Fetcher` interface."""
 
     def __init__(
-        self, config: ShardConfig, processes: int, fallback: Fetcher, *, warm_start: bool = True
+        self, config: FetchConfig, processes: int, fallback: Fetcher, *, warm_start: bool = True
     ) -> None:
         self.config, self.processes, self.fallback = config, processes, fallback
         #: Fetch here while the processes start; False waits for the first one (tests do).
         self.warm_start = warm_start
         self._settled = asyncio.Event()  # one process is ready, or none is left
-        self._shards: list[_Shard] = []
+        self._children: list[_Child] = []
         self._requests = itertools.count()
         self._host_slots = HostSlots(config.settings.per_host_concurrency)
 
@@ -115,11 +115,11 @@ class ShardPool:
                     "cannot start a fetch process"
                 )
                 break
-            shard = _Shard(process, self._on_change)
-            write_frame(shard.writer, self._child_config())
-            self._shards.append(shard)
+            child = _Child(process, self._on_change)
+            write_frame(child.writer, self._child_config())
+            self._children.append(child)
         self._on_change()
-        logger.bind(processes=len(self._shards)).debug("fetch processes started")
+        logger.bind(processes=len(self._children)).debug("fetch processes started")
         return self
 
     async def __aexit__(
@@ -129,8 +129,8 @@ class ShardPool:
         tb: TracebackType | None,
     ) -> None:
         logger.debug("stopping fetch processes")
-        await asyncio.shield(asyncio.gather(*(_stop(shard) for shard in self._shards)))
-        logger.bind(exit_codes=[shard.process.returncode for shard in self._shards]).debug(
+        await asyncio.shield(asyncio.gather(*(_stop(child) for child in self._children)))
+        logger.bind(exit_codes=[child.process.returncode for child in self._children]).debug(
             "fetch processes stopped"
         )
 
@@ -140,44 +140,44 @@ class ShardPool:
         except PixCrawlerError as error:
             return rejection(error, attempts=0)
         async with slot:
-            shard = await self._pick()
-            if shard is None:
+            child = await self._pick()
+            if child is None:
                 return await self.fallback.fetch(url)
-            return await shard.call(next(self._requests), url)
+            return await child.call(next(self._requests), url)
 
-    async def _pick(self) -> "_Shard | None":
+    async def _pick(self) -> "_Child | None":
         """The ready process with the fewest requests in flight; None means fetch here."""
         if not self.warm_start:
             with contextlib.suppress(TimeoutError):  # a process that never starts: fetch here
                 await asyncio.wait_for(self._settled.wait(), START_TIMEOUT)
-        ready = [shard for shard in self._shards if shard.ready]
-        return min(ready, key=lambda shard: len(shard.waiting)) if ready else None
+        ready = [child for child in self._children if child.ready]
+        return min(ready, key=lambda child: len(child.waiting)) if ready else None
 
     def _on_change(self) -> None:
-        if any(shard.ready for shard in self._shards) or not any(
-            shard.alive for shard in self._shards
+        if any(child.ready for child in self._children) or not any(
+            child.alive for child in self._children
         ):
             self._settled.set()
 
-    def _child_config(self) -> ShardConfig:
+    def _child_config(self) -> FetchConfig:
         # The parent enforces per-host limits; a child's own limit must never bind tighter.
         settings = self.config.settings.model_copy(
             update={"per_host_concurrency": self.config.settings.max_concurrency}
         )
-        return ShardConfig(settings, self.config.profile, self.config.logging)
+        return FetchConfig(settings, self.config.profile, self.config.logging)
 
 
-async def _stop(shard: _Shard) -> None:
+async def _stop(child: _Child) -> None:
     """Close the process's input, give it a moment to exit, then kill it.
 
     One still importing has had no request: it is stopped at once rather than waited for.
     """
-    shard.writer.close()
-    if not shard.ready and shard.process.returncode is None:
-        shard.process.terminate()
+    child.writer.close()
+    if not child.ready and child.process.returncode is None:
+        child.process.terminate()
     try:
-        await asyncio.wait_for(shard.process.wait(), EXIT_GRACE)
+        await asyncio.wait_for(child.process.wait(), EXIT_GRACE)
     except TimeoutError:
-        shard.process.kill()
-        await shard.process.wait()
-    await shard.reader_task
+        child.process.kill()
+        await child.process.wait()
+    await child.reader_task

@@ -1,16 +1,16 @@
 """The search engines PixCrawler can crawl, by name, and the default mix.
 
-Each engine is a stateless object following :class:`~pixcrawler.builder.engines._base.Engine`:
-it builds requests and parses responses; ``builder/_discovery.py`` does the fetching.
+Each engine is a stateless object following :class:`~pixcrawler.builder.discovery.engines.Engine`:
+it builds requests and parses responses; ``builder/discovery/_pages.py`` does the fetching.
 """
 
-from pixcrawler.builder.engines._base import Engine, Page, PageRequest, SearchQuery
-from pixcrawler.builder.engines.baidu import BaiduEngine
-from pixcrawler.builder.engines.bing import BingEngine
-from pixcrawler.builder.engines.duckduckgo import DuckDuckGoEngine
-from pixcrawler.builder.engines.google import GoogleEngine
-from pixcrawler.builder.engines.openverse import OpenverseEngine
-from pixcrawler.builder.engines.wikimedia import WikimediaEngine
+from pixcrawler.builder.discovery.engines._base import Engine, Page, PageRequest, SearchQuery
+from pixcrawler.builder.discovery.engines.baidu import BaiduEngine
+from pixcrawler.builder.discovery.engines.bing import BingEngine
+from pixcrawler.builder.discovery.engines.duckduckgo import DuckDuckGoEngine
+from pixcrawler.builder.discovery.engines.google import GoogleEngine
+from pixcrawler.builder.discovery.engines.openverse import OpenverseEngine
+from pixcrawler.builder.discovery.engines.wikimedia import WikimediaEngine
 
 _ALL: tuple[Engine, ...] = (
     OpenverseEngine(),

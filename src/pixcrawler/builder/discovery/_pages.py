@@ -6,16 +6,18 @@ from typing import Any
 
 import httpx
 
-from pixcrawler.builder._clients import ClientPool
-from pixcrawler.builder._exceptions import (
-    ValidationError,
+from pixcrawler.builder.discovery.engines import Engine, Page, PageRequest, SearchQuery
+from pixcrawler.builder.net import (
+    ClientPool,
+    NetworkGuard,
     classify_network_error,
     classify_response,
 )
-from pixcrawler.builder._netguard import NetworkGuard
-from pixcrawler.builder._retry import network_retrying
-from pixcrawler.builder.engines._base import Engine, Page, PageRequest, SearchQuery
 from pixcrawler.config import Settings
+from pixcrawler.errors import (
+    ValidationError,
+)
+from pixcrawler.retry import network_retrying
 from pixcrawler.utility.logging_config import get_logger
 
 logger = get_logger(__name__)
@@ -44,7 +46,7 @@ class Discovery:
         """Yield each parsed page until the engine is exhausted or ``max_pages`` were fetched.
 
         Raises:
-            pixcrawler.builder._exceptions.PixCrawlerError: a page failed after its retries.
+            pixcrawler.errors.PixCrawlerError: a page failed after its retries.
         """
         limit = max_pages or self.settings.max_pages_per_query
         request: PageRequest | None = engine.first_request(

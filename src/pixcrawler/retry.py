@@ -19,25 +19,16 @@ from tenacity import (
 )
 from tenacity.wait import wait_base
 
-from pixcrawler.builder._exceptions import (
-    NetworkError,
-    RateLimitError,
-    ServiceUnavailableError,
-    TimeoutException,
-)
 from pixcrawler.config import get_settings
+from pixcrawler.errors import RateLimitError, TransientError
 from pixcrawler.utility.logging_config import get_logger
 
 logger = get_logger(__name__)
 
 MAX_ATTEMPTS = 3
 WAIT_MULTIPLIER, WAIT_MIN, WAIT_MAX = 1, 2, 10
-RETRYABLE_ERRORS: tuple[type[Exception], ...] = (
-    TimeoutException,
-    NetworkError,
-    RateLimitError,
-    ServiceUnavailableError,
-)
+#: Derived from the error tree, never listed by hand: every TransientError, and nothing else.
+RETRYABLE_ERRORS: tuple[type[Exception], ...] = (TransientError,)
 
 
 class wait_retry_after(wait_base):  # noqa: N801 - tenacity names its waits in lower case

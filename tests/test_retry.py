@@ -6,8 +6,8 @@ from typing import Any
 import pytest
 from tenacity import RetryCallState, stop_after_attempt, wait_exponential
 
-from pixcrawler.builder import _retry
-from pixcrawler.builder._exceptions import (
+from pixcrawler import retry as _retry
+from pixcrawler.errors import (
     NetworkError,
     NotFoundError,
     RateLimitError,

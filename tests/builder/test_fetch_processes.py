@@ -18,7 +18,7 @@ from support.images import make_jpeg
 from support.server import FixtureServer, Response
 
 
-def shard_children() -> list[int]:
+def fetch_children() -> list[int]:
     """Fetch processes started by this test process and still running."""
     found = []
     for entry in Path("/proc").iterdir():
@@ -28,7 +28,7 @@ def shard_children() -> list[int]:
         except (NotADirectoryError, FileNotFoundError, ProcessLookupError, PermissionError):
             continue
         parent = next(line for line in status.splitlines() if line.startswith("PPid:"))
-        if parent.split()[1] == str(os.getpid()) and b"_shard_worker" in cmdline:
+        if parent.split()[1] == str(os.getpid()) and b"fetch._child" in cmdline:
             found.append(int(entry.name))
     return found
 
@@ -72,7 +72,7 @@ def test_per_host_limit_holds_across_processes(tmp_path: Path) -> None:
         asyncio.run(build(candidates, tmp_path / "ds", per_host_concurrency=2, max_concurrency=8))
         assert own.peak_in_flight == 2
     assert sum(r["status"] == "kept" for r in manifest(tmp_path / "ds")) == 12
-    assert shard_children() == []
+    assert fetch_children() == []
 
 
 def test_a_killed_fetch_process_costs_only_its_rows(server: FixtureServer, tmp_path: Path) -> None:
@@ -80,7 +80,7 @@ def test_a_killed_fetch_process_costs_only_its_rows(server: FixtureServer, tmp_p
     out = tmp_path / "ds"
 
     async def kill_one_child_mid_build() -> None:
-        while not (fetching := [pid for pid in shard_children() if _has_sockets(pid)]):
+        while not (fetching := [pid for pid in fetch_children() if _has_sockets(pid)]):
             await asyncio.sleep(0.02)
         await asyncio.sleep(0.1)  # its requests are now on the server, held by the delay
         os.kill(fetching[0], signal.SIGKILL)
@@ -97,7 +97,7 @@ def test_a_killed_fetch_process_costs_only_its_rows(server: FixtureServer, tmp_p
     assert len(lost) <= 8  # only what was in flight; the rest went to the surviving process
     asyncio.run(build(candidates, out, max_concurrency=8))  # the lost rows are retryable
     assert all(r["status"] == "kept" for r in manifest(out))
-    assert shard_children() == []
+    assert fetch_children() == []
 
 
 def test_fetch_processes_log_to_the_same_sink(

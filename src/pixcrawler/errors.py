@@ -12,7 +12,7 @@ Hierarchy::
     │   ├── AuthenticationError      HTTP 401 / 403
     │   ├── BadRequestError          HTTP 400, malformed or refused URL
     │   ├── PolicyError              refused by our own rules (private network, noai, too big)
-    │   └── RecordNotFoundError      no such job or chunk row (``backend/db/errors.py``)
+    │   └── RecordNotFoundError      no such job or chunk row (raised by ``backend/db``)
     ├── TransientError               retried by the one Tenacity layer (3 attempts)
     │   ├── RateLimitError           HTTP 429, carries Retry-After
     │   ├── ServiceUnavailableError  HTTP 503 / 504
@@ -23,8 +23,6 @@ Hierarchy::
 
 ``MemoryError`` (built in) is treated as infrastructure too: the next worker may have room.
 """
-
-import httpx
 
 
 class PixCrawlerError(Exception):
@@ -65,6 +63,10 @@ class BadRequestError(PermanentError):
 
 class PolicyError(PermanentError):
     """Our own rules refuse the resource (private address, noai, size limit, content type)."""
+
+
+class RecordNotFoundError(PermanentError, LookupError):
+    """A job or chunk id names no row; asking again gives the same answer (permanent)."""
 
 
 class TransientError(PixCrawlerError):
@@ -136,30 +138,3 @@ def classify_http_error(
     if transient is not None:
         return transient(reason, url=url)
     return _PERMANENT_BY_STATUS.get(status, PermanentError)(reason, url=url)
-
-
-def classify_network_error(exc: Exception, *, url: str | None = None) -> PixCrawlerError:
-    """Translate an httpx transport error into our hierarchy.
-
-    Timeouts and transport failures are transient; malformed URLs, unsupported protocols and
-    redirect loops are permanent because retrying sends the same broken request.
-    """
-    if isinstance(exc, httpx.TimeoutException):
-        return TimeoutException(f"timeout ({type(exc).__name__})", url=url)
-    if isinstance(exc, httpx.TooManyRedirects):
-        return BadRequestError("too many redirects", url=url)
-    if isinstance(exc, httpx.UnsupportedProtocol | httpx.InvalidURL):
-        return BadRequestError(f"bad url ({exc})", url=url)
-    if isinstance(exc, httpx.TransportError | OSError):
-        return NetworkError(f"network error ({type(exc).__name__})", url=url)
-    return PermanentError(f"unexpected {type(exc).__name__}: {exc}", url=url)
-
-
-def classify_response(response: httpx.Response, *, url: str | None = None) -> PixCrawlerError:
-    """:func:`classify_http_error` for an httpx response, reading a numeric ``Retry-After``."""
-    value = response.headers.get("retry-after", "").strip()
-    try:
-        retry_after = float(value) if value else None
-    except ValueError:  # An HTTP-date: rare for images; the exponential wait applies instead.
-        retry_after = None
-    return classify_http_error(response.status_code, url=url, retry_after=retry_after)

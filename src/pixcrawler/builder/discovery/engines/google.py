@@ -9,8 +9,8 @@ import json
 import re
 from typing import Any, ClassVar
 
-from pixcrawler.builder.engines._base import Page, PageRequest, SearchQuery
-from pixcrawler.builder.engines._values import integer, string_set
+from pixcrawler.builder.discovery.engines._base import Page, PageRequest, SearchQuery
+from pixcrawler.builder.discovery.engines._values import integer, string_set
 from pixcrawler.records import Candidate
 
 PAGE_SIZE = 100

@@ -1,0 +1,25 @@
+"""A dataset folder's state, exports, label files, statistics, class slugs."""
+
+from pixcrawler.builder.dataset._exports import export_dataset
+from pixcrawler.builder.dataset._funnel import (
+    EngineQueries,
+    Funnel,
+    engine_queries,
+    funnel_by_class,
+    funnel_by_source,
+    top_reasons,
+)
+from pixcrawler.builder.dataset._labels import LABEL_FORMATS
+from pixcrawler.builder.dataset._quota import ClassQuota
+
+__all__ = [
+    "LABEL_FORMATS",
+    "ClassQuota",
+    "EngineQueries",
+    "Funnel",
+    "engine_queries",
+    "export_dataset",
+    "funnel_by_class",
+    "funnel_by_source",
+    "top_reasons",
+]

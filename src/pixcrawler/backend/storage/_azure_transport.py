@@ -8,7 +8,7 @@ retries it too — 9 GETs for a body cut every time. Here a failed body read lea
 cause, and the Tenacity policy makes the 3 attempts.
 """
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from azure.core.exceptions import (
@@ -17,7 +17,7 @@ from azure.core.exceptions import (
     IncompleteReadError,
     ServiceResponseError,
 )
-from azure.core.pipeline.transport import RequestsTransport, RequestsTransportResponse
+from azure.core.pipeline.transport import RequestsTransport
 
 #: What the SDK's read loop catches and retries (``_download.py``, azure-storage-blob 12.x).
 _READ_ERRORS = (IncompleteReadError, HttpResponseError, DecodeError, ServiceResponseError)
@@ -48,18 +48,22 @@ class _SingleReadStream:
         return chunk
 
 
-class _SingleReadResponse(RequestsTransportResponse):  # type: ignore[misc] # lazy export: Any
-    def stream_download(self, pipeline: Any, **kwargs: Any) -> Iterator[bytes]:
-        return _SingleReadStream(super().stream_download(pipeline, **kwargs))
-
-
 class SingleReadTransport(RequestsTransport):  # type: ignore[misc] # lazy export: Any
-    """``RequestsTransport`` whose streamed responses raise :class:`BodyReadError` on a cut."""
+    """``RequestsTransport`` whose streamed bodies raise :class:`BodyReadError` on a cut."""
 
     def send(self, request: Any, **kwargs: Any) -> Any:
         response = super().send(request, **kwargs)
-        if type(response) is RequestsTransportResponse:
-            return _SingleReadResponse(
-                response.request, response.internal_response, response.block_size
-            )
+        # azure-core's rest responses (what the Blob SDK gets) build their body iterator with
+        # this factory; wrapping it covers ``stream_download`` and ``iter_bytes`` alike. The
+        # cut-body tests (tests/storage/test_storage_cut_bodies.py) fail if it ever moves.
+        inner = getattr(response, "_stream_download_generator", None)
+        if inner is not None:
+            response._stream_download_generator = _wrapping(inner)
         return response
+
+
+def _wrapping(factory: Callable[..., Any]) -> Callable[..., Any]:
+    def single_read(*args: Any, **kwargs: Any) -> _SingleReadStream:
+        return _SingleReadStream(factory(*args, **kwargs))
+
+    return single_read

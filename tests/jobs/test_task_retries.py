@@ -6,13 +6,15 @@ from typing import Any
 
 import pytest
 from loguru import logger
+from sqlalchemy import select
 
 from pixcrawler.backend.db.chunks import add_chunks
 from pixcrawler.backend.db.jobs import create_job, get_job
-from pixcrawler.backend.db.models import Chunk
+from pixcrawler.backend.db.models import Chunk, Image
 from pixcrawler.backend.db.session import session_scope
 from pixcrawler.backend.distributed._context import JobContext
 from pixcrawler.builder import tasks
+from pixcrawler.builder._downloader import Downloader
 from pixcrawler.errors import (
     DatabaseConnectionError,
     NetworkError,
@@ -20,7 +22,10 @@ from pixcrawler.errors import (
     PermanentError,
     RecordNotFoundError,
 )
+from pixcrawler.records import Download
 from pixcrawler.utility.logging_config import configure_logging
+from support.images import ImageSet
+from support.server import FixtureServer
 
 
 @pytest.fixture
@@ -132,3 +137,32 @@ def test_a_message_for_an_unknown_job_fails_once_without_a_second_error(
     unrecorded = [r for r in records if r["message"] == "task failure not recorded"]
     assert [r["level"]["name"] for r in unrecorded] == ["WARNING"]
     assert tasks.finalize_job.throws == (PermanentError,)  # Celery logs it without a traceback
+
+
+def test_out_of_memory_in_a_download_reaches_the_task_which_retries_it(
+    job_ctx: JobContext, monkeypatch: pytest.MonkeyPatch, server: FixtureServer,
+    images: ImageSet, logs: Any,
+) -> None:  # fmt: skip
+    """The real chunk run: MemoryError is neither a row nor permanent; the task retries 3 times."""
+    url = server.add(server.unique_path("a.jpg"), images.jpegs[0])
+    with session_scope(job_ctx.sessions) as session:
+        job = create_job(session, user_id=None, kind="url_list", spec={})
+        payload = {"candidates": [{"url": url, "label": "a"}]}
+        (row,) = add_chunks(session, job_id=job.id, chunks=[("download", payload)])
+    tried: list[str] = []
+
+    async def exhausted(self: Downloader, fetched: str) -> Download:
+        tried.append(fetched)
+        raise MemoryError("simulated")
+
+    monkeypatch.setattr(Downloader, "fetch", exhausted)
+    result = tasks.download_chunk.apply(kwargs={"job_id": job.id, "chunk_id": row.id})
+
+    assert result.failed() and isinstance(result.result, MemoryError)
+    assert tried == [url] * 4  # the first run and 3 task retries, never turned into a row
+    retried = [r for r in logs() if r["message"] == "infrastructure failure; retrying the task"]
+    assert [r["extra"]["retry_count"] for r in retried] == [1, 2, 3]
+    with session_scope(job_ctx.sessions) as session:
+        chunk = session.get(Chunk, row.id)
+        assert chunk is not None and chunk.status == "failed"
+        assert session.scalars(select(Image).where(Image.job_id == job.id)).all() == []

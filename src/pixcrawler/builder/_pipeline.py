@@ -75,24 +75,37 @@ class Pipeline:
         self._order = itertools.count()
 
     async def run(self, sources: Sequence[CandidateSource], concurrency: int) -> None:
-        """Feed every source's candidates to ``concurrency`` workers through a bounded queue."""
+        """Feed every source's candidates to ``concurrency`` workers through a bounded queue.
+
+        A worker ends early only by raising (out of memory): the run stops at once and raises
+        it, so the task layer can retry, instead of finishing with one worker fewer.
+        """
         queue: asyncio.Queue[tuple[int, Candidate] | None] = asyncio.Queue(concurrency * 2)
         workers = [asyncio.create_task(self._worker(queue)) for _ in range(concurrency)]
+        feeding = asyncio.create_task(self._feed(sources, queue, concurrency))
+        tasks = [feeding, *workers]
+        try:
+            done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
+            for task in done:
+                task.result()  # the first failure, if any, is raised here
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def _feed(
+        self, sources: Sequence[CandidateSource],
+        queue: asyncio.Queue[tuple[int, Candidate] | None], workers: int,
+    ) -> None:  # fmt: skip
         active = asyncio.Semaphore(MAX_ACTIVE_SOURCES)
 
         async def produce(source: CandidateSource) -> None:
             async with active:
                 await self._produce(source, queue)
 
-        try:
-            await asyncio.gather(*(produce(source) for source in sources))
-            for _ in workers:
-                await queue.put(None)
-            await asyncio.gather(*workers)
-        finally:
-            for worker in workers:
-                worker.cancel()
-            await asyncio.gather(*workers, return_exceptions=True)
+        await asyncio.gather(*(produce(source) for source in sources))
+        for _ in range(workers):
+            await queue.put(None)
 
     async def _produce(
         self, source: CandidateSource, queue: asyncio.Queue[tuple[int, Candidate] | None]
@@ -122,6 +135,8 @@ class Pipeline:
             return outcome
         try:
             return await self._attempt(order, candidate)
+        except MemoryError:  # infrastructure, not this image's fault: stop (a task retries)
+            raise
         except Exception as exc:  # A bug must cost one row, not the whole build.
             logger.bind(url=candidate.url, error_type=type(exc).__name__).exception(
                 "unexpected error"

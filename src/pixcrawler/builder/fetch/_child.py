@@ -2,7 +2,8 @@
 
 Started by :class:`pixcrawler.builder.fetch._pool.FetchPool`, which runs :func:`main`. Frames on
 stdin/stdout are length-prefixed pickles: first a :class:`FetchConfig`, then
-``(request_id, url)`` requests, each answered by ``(request_id, Fetched)`` in completion order;
+``(request_id, url)`` requests, each answered by ``(request_id, Fetched)`` in completion order
+(or ``(request_id, MemoryError)``, which the parent raises);
 the process announces itself with ``(READY, None)``. End of stdin means the build is over.
 """
 
@@ -84,9 +85,11 @@ async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> N
 async def _answer(
     fetcher: LocalFetcher, writer: asyncio.StreamWriter, request: int, url: str
 ) -> None:
-    result: Fetched
+    result: Fetched | MemoryError
     try:
         result = await fetcher.fetch(url)
+    except MemoryError as exc:  # the parent raises it: the build stops, a task retries
+        result = MemoryError(f"out of memory in a fetch process: {exc}")
     except Exception as exc:  # A bug must cost one row, not the process.
         logger.bind(url=url, error_type=type(exc).__name__).exception("unexpected error")
         result = Rejected(

@@ -70,7 +70,11 @@ class _Child:
                     self.ready = True
                     self.on_change()
                 future = self.waiting.get(request)
-                if future is not None and not future.done():
+                if future is None or future.done():
+                    continue
+                if isinstance(result, MemoryError):  # out of memory there: raised here
+                    future.set_exception(result)
+                else:
                     future.set_result(result)
         except (asyncio.IncompleteReadError, EOFError, ValueError, pickle.UnpicklingError) as exc:
             logger.bind(error_type=type(exc).__name__).warning("fetch process sent a bad frame")

@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from pixcrawler.backend.db.chunks import claim_chunk
+from pixcrawler.backend.db.chunks import WORKER_LOST, claim_chunk, worker_lost_too_often
 from pixcrawler.backend.db.images import record_images
 from pixcrawler.backend.db.jobs import bump_counters, get_job
 from pixcrawler.backend.db.models import Chunk, ChunkStatus
@@ -57,9 +57,22 @@ class ChunkRun:
         return self.settlement.last
 
 
-def run_chunk(ctx: JobContext, *, job_id: str, chunk_id: int, task_id: str) -> ChunkRun:
-    """Build one chunk and record it, if this run claims it and it is still running at the end."""
+def run_chunk(
+    ctx: JobContext, *, job_id: str, chunk_id: int, task_id: str, retries: int = 0
+) -> ChunkRun:
+    """Build one chunk and record it, if this run claims it and it is still running at the end.
+
+    ``retries`` is the task's planned retries so far; a chunk whose worker died under it 3
+    times is failed instead of run again (``WORKER_LOST``), and the job goes on.
+    """
     with session_scope(ctx.sessions) as session:
+        if worker_lost_too_often(session, chunk_id=chunk_id, task_id=task_id, retries=retries):
+            settlement = settle_chunk(session, job_id=job_id, chunk_id=chunk_id, error=WORKER_LOST)
+            logger.bind(
+                operation="chunk", job_id=job_id, chunk_id=chunk_id, resource_id=chunk_id,
+                error_type="WorkerLost", retry_count=retries,
+            ).error(WORKER_LOST)  # fmt: skip
+            return ChunkRun(kept=None, settlement=settlement)
         chunk = claim_chunk(session, chunk_id=chunk_id, task_id=task_id)
         if chunk is None:
             return ChunkRun(kept=None)

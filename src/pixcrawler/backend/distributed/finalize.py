@@ -15,7 +15,7 @@ from pixcrawler.backend.distributed.settle import job_settled
 from pixcrawler.builder.dataset import LABEL_FORMATS, export_dataset
 from pixcrawler.builder.dataset import state as _state
 from pixcrawler.builder.dataset.slug import unique_slugs
-from pixcrawler.utility.logging_config import get_logger
+from pixcrawler.utility.logging_config import get_logger, operation_logger
 from pixcrawler.validator.dedup import DedupIndex
 
 logger = get_logger(__name__)
@@ -31,7 +31,7 @@ def finalize_job(ctx: JobContext, *, job_id: str) -> bool:
     The hot ZIP is not made here: the job is complete once its files are, and the caller sends
     the packaging task.
     """
-    log = logger.bind(operation="export", job_id=job_id)
+    log = operation_logger("export")
     with session_scope(ctx.sessions) as session:
         status = get_job(session, job_id=job_id).status
         settled = job_settled(session, job_id=job_id)

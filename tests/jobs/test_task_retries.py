@@ -156,6 +156,8 @@ def test_out_of_memory_in_a_download_reaches_the_task_which_retries_it(
         raise MemoryError("simulated")
 
     monkeypatch.setattr(Downloader, "fetch", exhausted)
+    finalized: list[str] = []
+    monkeypatch.setattr(tasks, "send_finalize", finalized.append)  # no broker in this test
     result = tasks.download_chunk.apply(kwargs={"job_id": job.id, "chunk_id": row.id})
 
     assert result.failed() and isinstance(result.result, MemoryError)
@@ -166,3 +168,4 @@ def test_out_of_memory_in_a_download_reaches_the_task_which_retries_it(
         chunk = session.get(Chunk, row.id)
         assert chunk is not None and chunk.status == "failed"
         assert session.scalars(select(Image).where(Image.job_id == job.id)).all() == []
+    assert finalized == [job.id]  # the failed chunk was the job's last: the job goes on

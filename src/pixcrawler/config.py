@@ -40,6 +40,28 @@ class Settings(BaseSettings):
     s3_endpoint_url: str = ""
     s3_region: str = "us-east-1"
 
+    # The service (`pixcrawler serve`): sign-in, limits, middleware; see docs/API.md.
+    #: Supabase project URL; JWKS at ``{url}/auth/v1/.well-known/jwks.json``, issuer ``{url}/auth/v1``.
+    supabase_url: str = ""
+    #: The project's JWT secret, for HS256 access tokens.
+    supabase_jwt_secret: str = ""
+    supabase_audience: str = "authenticated"
+    #: Browser origins allowed by CORS (JSON list); empty: none.
+    cors_origins: tuple[str, ...] = ()
+    #: Largest request body outside uploads (413 above it).
+    api_max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    #: Largest uploaded URL list.
+    upload_max_bytes: int = Field(default=100 * 1024 * 1024, ge=1024)
+    #: Requests per minute one API key or user may make (429 with Retry-After above it).
+    rate_limit_per_minute: int = Field(default=600, ge=1)
+    #: Redis URL for rate-limit counters shared by several API processes; empty: in memory.
+    rate_limit_redis_url: str = ""
+    #: Per-user limits of the ``user`` role (the ``admin`` role has none).
+    limit_concurrent_jobs: int = Field(default=4, ge=1)
+    limit_images_per_job: int = Field(default=10_000, ge=1)
+    limit_jobs_per_day: int = Field(default=100, ge=1)
+    limit_storage_bytes: int = Field(default=10 * 1024**3, ge=0)
+
     # Politeness and safety of the HTTP client.
     user_agent: str = f"PixCrawler/0.1 (+{CONTACT_URL}; dataset builder)"
     allow_private_network: bool = False

@@ -48,6 +48,10 @@ class User(Base):
     email: Mapped[str] = mapped_column(String(320), unique=True)
     name: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: The identity provider's subject (a Supabase ``sub``); None for local users.
+    auth_subject: Mapped[str | None] = mapped_column(String(200), unique=True)
+    #: ``user`` (per-user limits apply) or ``admin``.
+    role: Mapped[str] = mapped_column(String(16), default="user", server_default="user")
 
 
 class Project(Base):
@@ -87,6 +91,9 @@ class ApiKey(Base):
     prefix: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     revoked_at: Mapped[datetime | None]
+    #: Comma-separated scopes: ``read``, ``write``, ``admin``.
+    scopes: Mapped[str] = mapped_column(String(64), default="read,write", server_default="read,write")
+    last_used_at: Mapped[datetime | None]
 
 
 class Job(Base):
@@ -189,3 +196,19 @@ class Image(Base):
     duplicate_of: Mapped[str | None] = mapped_column(String(1024))
     quality: Mapped[dict[str, Any] | None]
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    #: Set while a reviewer has rejected the image: it is out of the exports until restored.
+    rejected_at: Mapped[datetime | None]
+
+
+class Activity(Base):
+    """One thing a user did through the service (created, cancelled, rejected, exported…)."""
+
+    __tablename__ = "activity"
+    __table_args__ = (Index(None, "user_id", "id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    action: Mapped[str] = mapped_column(String(64))
+    target: Mapped[str] = mapped_column(String(200), default="")
+    request_id: Mapped[str] = mapped_column(String(64), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -41,7 +41,8 @@ class Settings(BaseSettings):
     s3_region: str = "us-east-1"
 
     # The service (`pixcrawler serve`): sign-in, limits, middleware; see docs/API.md.
-    #: Supabase project URL; JWKS at ``{url}/auth/v1/.well-known/jwks.json``, issuer ``{url}/auth/v1``.
+    #: Supabase project URL: JWKS at ``{url}/auth/v1/.well-known/jwks.json``, issuer
+    #: ``{url}/auth/v1``.
     supabase_url: str = ""
     #: The project's JWT secret, for HS256 access tokens.
     supabase_jwt_secret: str = ""

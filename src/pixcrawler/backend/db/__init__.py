@@ -39,6 +39,7 @@ from pixcrawler.backend.db.jobs import (
     list_jobs,
 )
 from pixcrawler.backend.db.models import (
+    Activity,
     ApiKey,
     Chunk,
     ChunkStatus,
@@ -56,6 +57,7 @@ from pixcrawler.errors import RecordNotFoundError
 __all__ = [
     "IMAGE_FIELDS",
     "STALE_AFTER",
+    "Activity",
     "ApiKey",
     "Base",
     "Chunk",

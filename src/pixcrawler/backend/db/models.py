@@ -92,7 +92,9 @@ class ApiKey(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     revoked_at: Mapped[datetime | None]
     #: Comma-separated scopes: ``read``, ``write``, ``admin``.
-    scopes: Mapped[str] = mapped_column(String(64), default="read,write", server_default="read,write")
+    scopes: Mapped[str] = mapped_column(
+        String(64), default="read,write", server_default="read,write"
+    )
     last_used_at: Mapped[datetime | None]
 
 

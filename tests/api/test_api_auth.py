@@ -69,7 +69,7 @@ def test_a_valid_supabase_token_signs_in_and_makes_the_user_once(api: TestClient
                 "HS256",
             ),
             id="forged-signature",
-        ),  # fmt: skip
+        ),
         pytest.param("not.a.token", id="garbage"),
         pytest.param("garbage", id="garbage-no-dots"),
         pytest.param("pxc_unknown", id="unknown-key"),

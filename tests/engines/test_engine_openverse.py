@@ -48,7 +48,7 @@ def test_page_one_fields(fixture_json: Callable[[str], Any]) -> None:
         (
             "https://upload.wikimedia.org/wikipedia/commons/a/ab/Sleeping_tabby.jpg",
             "Sleeping tabby",
-            "CC0",
+            "CC0 1.0",  # the version the API gives is kept
             "https://creativecommons.org/publicdomain/zero/1.0/",
         ),
         (

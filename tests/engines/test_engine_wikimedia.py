@@ -84,7 +84,7 @@ def test_no_results(fixture_json: Callable[[str], Any]) -> None:
     ("body", "note"),
     [
         ({"error": {"code": "badvalue"}}, "malformed response: api error badvalue"),
-        ({"query": {"pages": []}}, "malformed response: no query.pages"),
+        ({"query": {"pages": 7}}, "malformed response: no query.pages"),
         ({"query": "x"}, "malformed response: no query.pages"),
         ("<html>", "malformed response: str, not an object"),
         (None, "malformed response: NoneType, not an object"),

@@ -7,6 +7,7 @@ import pydantic
 import typer
 
 from pixcrawler.cli import build as _build  # noqa: F401 - registers the command
+from pixcrawler.cli import engines as _engines  # noqa: F401 - registers the commands
 from pixcrawler.cli import folders as _folders  # noqa: F401 - registers the commands
 from pixcrawler.cli import jobs as _jobs  # noqa: F401 - registers the commands
 from pixcrawler.cli import package as _package  # noqa: F401 - registers the commands

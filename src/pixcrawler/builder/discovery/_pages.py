@@ -1,7 +1,7 @@
 """Drive a search engine page by page: fetch with the one retry policy, parse, follow ``next``."""
 
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from typing import Any
 
 import httpx
@@ -42,7 +42,7 @@ class Discovery:
 
     async def pages(
         self, engine: Engine, query: SearchQuery, *, max_pages: int | None = None
-    ) -> AsyncIterator[Page]:
+    ) -> AsyncGenerator[Page, None]:
         """Yield each parsed page until the engine is exhausted or ``max_pages`` were fetched.
 
         Raises:

@@ -105,6 +105,7 @@ def test_results_and_next_keep_the_token(
         ("https://images.example.org/cats/tabby-ddg-3.webp", None, None),
     ]  # fmt: skip
     assert {c.source for c in page.candidates} == {"duckduckgo"}
+    assert (page.candidates[0].width, page.candidates[0].height) == (1600, 1200)  # size kept
     assert page.next is not None
     assert page.next.url == f"{BASE}/i.js"  # the query string moved into params
     assert page.next.params["vqd"] == VQD  # "next" omits it

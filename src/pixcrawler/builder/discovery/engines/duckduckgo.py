@@ -6,7 +6,7 @@ from typing import Any, ClassVar
 from urllib.parse import parse_qsl, urljoin, urlsplit, urlunsplit
 
 from pixcrawler.builder.discovery.engines._base import Page, PageRequest, SearchQuery
-from pixcrawler.builder.discovery.engines._values import as_dict, as_list, http_url, text
+from pixcrawler.builder.discovery.engines._values import as_dict, as_list, http_url, number, text
 from pixcrawler.licenses import only_public_domain
 from pixcrawler.records import Candidate
 
@@ -119,4 +119,6 @@ def _candidate(row: object, query: SearchQuery) -> Candidate | None:
         source=DuckDuckGoEngine.name,
         page_url=http_url(fields.get("url")),
         title=text(fields, "title"),
+        width=number(fields.get("width")),
+        height=number(fields.get("height")),
     )

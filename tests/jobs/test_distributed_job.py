@@ -6,10 +6,11 @@ from pathlib import Path
 
 from pixcrawler.backend.db.jobs import job_progress
 from pixcrawler.backend.db.session import session_scope
-from pixcrawler.backend.distributed import export_job, planning, submit_job
+from pixcrawler.backend.distributed import export_job, submit_job
 from pixcrawler.backend.distributed._context import JobContext
 from pixcrawler.builder import tasks
 from pixcrawler.builder._pipeline import BuildOptions, build_dataset
+from pixcrawler.builder.jobspec import JobKind, JobSpec
 from pixcrawler.config import get_settings
 from pixcrawler.records import Candidate
 from support.server import FixtureServer
@@ -25,19 +26,16 @@ def _layout(root: Path) -> set[str]:
 
 
 def test_url_list_job_matches_in_process_build(
-    job_ctx: JobContext, eager: None, server: FixtureServer, failure_modes: dict[str, str],
-    tmp_path: Path, monkeypatch: object,
+    small_chunks: None, job_ctx: JobContext, eager: None, server: FixtureServer,
+    failure_modes: dict[str, str],
+    tmp_path: Path,
 ) -> None:  # fmt: skip
-    planning.CHUNK_SIZE = 3  # several chunks, so cross-chunk dedup is exercised
     names = ["ok_1", "ok_2", "ok_3", "exact_dup", "not_found", "truncated", "ok_png", "near_dup"]
     listing = tmp_path / "things.txt"
     listing.write_text("\n".join(failure_modes[n] for n in names) + "\n")
-    try:
-        job_id = submit_job(job_ctx, kind="url_list", spec={"label_formats": ["json", "csv"]},
-                            sources=[listing])  # fmt: skip
-        tasks.plan_job.apply(kwargs={"job_id": job_id})
-    finally:
-        planning.CHUNK_SIZE = 500
+    spec = JobSpec(kind=JobKind.URL_LIST, label_formats=("json", "csv"))
+    job_id = submit_job(job_ctx, spec, [listing])
+    tasks.plan_job.apply(kwargs={"job_id": job_id})
     with session_scope(job_ctx.sessions) as session:
         progress = job_progress(session, job_id=job_id)
     assert progress.status == "completed"
@@ -70,7 +68,7 @@ def test_redelivered_chunk_writes_nothing_twice(
 ) -> None:  # fmt: skip
     listing = tmp_path / "x.txt"
     listing.write_text(failure_modes["ok_1"] + "\n" + failure_modes["ok_2"] + "\n")
-    job_id = submit_job(job_ctx, kind="url_list", spec={}, sources=[listing])
+    job_id = submit_job(job_ctx, JobSpec(kind=JobKind.URL_LIST), [listing])
     tasks.plan_job.apply(kwargs={"job_id": job_id})
     with session_scope(job_ctx.sessions) as session:
         before = job_progress(session, job_id=job_id)

@@ -145,11 +145,17 @@ class _Merge:
                 self.kept[row.label] += 1
 
     def redirect(self, rows: Iterable[ManifestRow]) -> Iterator[tuple[ManifestRow, ManifestRow]]:
-        """Duplicates whose original was demoted now point at what that one duplicates."""
+        """Duplicates whose original was demoted point at a kept image instead.
+
+        The row is matched against the job-wide index, as a local build would have matched it;
+        its original's original stands in if it matches nothing (its image was not uploaded).
+        """
         for row in rows:
-            original = self.moved.get(row.duplicate_of or "")
-            if original is not None:
-                yield row, _duplicate(row, row.reason.split(" ", 1)[0], original)
+            moved = self.moved.get(row.duplicate_of or "")
+            if moved is None:
+                continue
+            match = self.index.find(row.sha256 or "", int(row.phash or "0", 16))
+            yield row, _duplicate(row, match.kind if match else "near", match or moved)
 
 
 def _duplicate(row: ManifestRow, kind: str, original: DuplicateMatch) -> ManifestRow:

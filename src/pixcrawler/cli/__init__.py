@@ -39,6 +39,8 @@ def main_options(
 
 def _settings_error(exc: pydantic.ValidationError) -> str:
     first = exc.errors()[0]
+    if not first["loc"]:  # a rule between settings names them itself
+        return f"invalid settings: {first['msg'].removeprefix('Value error, ')}"
     name = "PIXCRAWLER_" + "_".join(str(part) for part in first["loc"]).upper()
     return f"invalid setting {name}: {first['msg']}"
 

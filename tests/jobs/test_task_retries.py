@@ -15,6 +15,7 @@ from pixcrawler.backend.db.session import session_scope
 from pixcrawler.backend.distributed._context import JobContext
 from pixcrawler.builder import tasks
 from pixcrawler.builder._downloader import Downloader
+from pixcrawler.builder.jobspec import JobKind, JobSpec
 from pixcrawler.errors import (
     DatabaseConnectionError,
     NetworkError,
@@ -31,7 +32,7 @@ from support.server import FixtureServer
 @pytest.fixture
 def chunk(job_ctx: JobContext) -> tuple[str, int]:
     with session_scope(job_ctx.sessions) as session:
-        job = create_job(session, user_id=None, kind="url_list", spec={})
+        job = create_job(session, user_id=None, spec=JobSpec(kind=JobKind.URL_LIST))
         (row,) = add_chunks(session, job_id=job.id, chunks=[("download", {"candidates": []})])
         return job.id, row.id
 
@@ -146,7 +147,7 @@ def test_out_of_memory_in_a_download_reaches_the_task_which_retries_it(
     """The real chunk run: MemoryError is neither a row nor permanent; the task retries 3 times."""
     url = server.add(server.unique_path("a.jpg"), images.jpegs[0])
     with session_scope(job_ctx.sessions) as session:
-        job = create_job(session, user_id=None, kind="url_list", spec={})
+        job = create_job(session, user_id=None, spec=JobSpec(kind=JobKind.URL_LIST))
         payload = {"candidates": [{"url": url, "label": "a"}]}
         (row,) = add_chunks(session, job_id=job.id, chunks=[("download", payload)])
     tried: list[str] = []

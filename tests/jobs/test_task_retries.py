@@ -12,7 +12,9 @@ from pixcrawler.backend.db.chunks import add_chunks
 from pixcrawler.backend.db.jobs import create_job, get_job
 from pixcrawler.backend.db.models import Chunk, Image
 from pixcrawler.backend.db.session import session_scope
+from pixcrawler.backend.distributed import chunks as distributed_chunks
 from pixcrawler.backend.distributed._context import JobContext
+from pixcrawler.backend.distributed._results import results_key
 from pixcrawler.builder import tasks
 from pixcrawler.builder._downloader import Downloader
 from pixcrawler.builder.jobspec import JobKind, JobSpec
@@ -170,3 +172,38 @@ def test_out_of_memory_in_a_download_reaches_the_task_which_retries_it(
         assert chunk is not None and chunk.status == "failed"
         assert session.scalars(select(Image).where(Image.job_id == job.id)).all() == []
     assert finalized == [job.id]  # the failed chunk was the job's last: the job goes on
+
+
+def test_a_database_failure_at_settle_time_repeats_no_download(
+    job_ctx: JobContext, monkeypatch: pytest.MonkeyPatch, server: FixtureServer,
+    images: ImageSet,
+) -> None:  # fmt: skip
+    """The task retries; the retry records the rows the first run built (kept in storage)."""
+    ok = server.add(server.unique_path("ok.jpg"), images.jpegs[0])
+    busy = server.add(server.unique_path("busy.jpg"), b"", status=503)
+    with session_scope(job_ctx.sessions) as session:
+        job = create_job(session, user_id=None, spec=JobSpec(kind=JobKind.URL_LIST))
+        candidates = [{"url": ok, "label": "a"}, {"url": busy, "label": "a"}]
+        (row,) = add_chunks(
+            session, job_id=job.id, chunks=[("download", {"candidates": candidates})]
+        )
+    real_settle = distributed_chunks.settle_chunk
+    outages = [DatabaseConnectionError("connection refused (settle)")]
+
+    def settle_once_down(*args: Any, **kwargs: Any) -> Any:
+        if outages and "error" not in kwargs:
+            raise outages.pop()
+        return real_settle(*args, **kwargs)
+
+    monkeypatch.setattr(distributed_chunks, "settle_chunk", settle_once_down)
+    monkeypatch.setattr(tasks, "send_finalize", lambda job_id: None)
+    result = tasks.download_chunk.apply(kwargs={"job_id": job.id, "chunk_id": row.id})
+
+    assert result.successful() and not outages  # failed once at settle time, then retried
+    assert (server.count(ok), server.count(busy)) == (1, 3)  # not (2, 6): nothing fetched again
+    with session_scope(job_ctx.sessions) as session:
+        chunk = session.get(Chunk, row.id)
+        assert chunk is not None and chunk.status == "done"
+        recorded = session.scalars(select(Image.status).where(Image.job_id == job.id)).all()
+    assert sorted(recorded) == ["download_failed", "kept"]
+    assert not job_ctx.storage.exists(results_key(job.id, row.id))  # recorded, then forgotten

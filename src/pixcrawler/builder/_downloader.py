@@ -1,7 +1,6 @@
 """Polite, bounded, retried image downloads over async httpx."""
 
 import asyncio
-import hashlib
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Self
@@ -16,6 +15,7 @@ from pixcrawler.builder.net import (
     NetworkGuard,
     classify_network_error,
     classify_response,
+    read_body,
     robots_forbid_ai,
     sniff_image_type,
 )
@@ -132,13 +132,5 @@ class Downloader:
         return _Body(str(response.url), content, content_type, digest)
 
     async def _stream(self, url: str, response: httpx.Response) -> tuple[bytes, str]:
-        digest, chunks, size = hashlib.sha256(), bytearray(), 0
-        async for chunk in response.aiter_bytes():
-            if not chunks and sniff_image_type(chunk[:SNIFF_BYTES]) is None and len(chunk) > 64:
-                break  # An HTML page or JSON error body: stop reading, the sniff below rejects it.
-            size += len(chunk)
-            if size > self.settings.max_bytes:
-                raise PolicyError(f"too large (over {self.settings.max_bytes} B)", url=url)
-            digest.update(chunk)
-            chunks += chunk
-        return bytes(chunks), digest.hexdigest()
+        # Raw bytes, decoded with every layer capped: httpx's own decoders have no output cap.
+        return await read_body(response, self.settings.max_bytes, url=url)

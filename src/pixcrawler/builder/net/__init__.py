@@ -1,5 +1,6 @@
 """HTTP plumbing shared by discovery and downloads: client pool, SSRF guard, sniffing."""
 
+from pixcrawler.builder.net._body import read_body
 from pixcrawler.builder.net._clients import ClientPool
 from pixcrawler.builder.net._httpx_errors import classify_network_error, classify_response
 from pixcrawler.builder.net._netguard import HostSlots, NetworkGuard
@@ -12,6 +13,7 @@ __all__ = [
     "NetworkGuard",
     "classify_network_error",
     "classify_response",
+    "read_body",
     "robots_forbid_ai",
     "sniff_image_type",
 ]

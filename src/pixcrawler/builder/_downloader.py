@@ -4,7 +4,6 @@ import asyncio
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Self
-from urllib.parse import urljoin
 
 import httpx
 
@@ -16,6 +15,7 @@ from pixcrawler.builder.net import (
     classify_network_error,
     classify_response,
     read_body,
+    redirect_target,
     robots_forbid_ai,
     sniff_image_type,
 )
@@ -108,7 +108,7 @@ class Downloader:
             response = await client.send(client.build_request("GET", current), stream=True)
             try:
                 if response.status_code in _REDIRECTS and "location" in response.headers:
-                    current = urljoin(current, response.headers["location"])
+                    current = redirect_target(current, response.headers["location"])
                     continue
                 return await self._read(url, response)
             finally:

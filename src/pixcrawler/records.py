@@ -27,6 +27,9 @@ class Candidate:
     license: str | None = None
     license_url: str | None = None
     attribution: str | None = None
+    #: Why a source row cannot be fetched ("bad row at line 7: not UTF-8"): such a candidate is
+    #: recorded with this reason and never requested.
+    problem: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -116,6 +116,10 @@ class Pipeline:
                 self.observer.on_outcome(outcome)
 
     async def _process(self, order: int, candidate: Candidate) -> Outcome:
+        if candidate.problem is not None:  # a bad source row: its reason is its whole story
+            outcome = Outcome(candidate, Status.DOWNLOAD_FAILED, candidate.problem)
+            self.writer.record(outcome, order=order)
+            return outcome
         if not await self.quota.reserve(candidate.label):
             outcome = Outcome(candidate, Status.FILTERED, QUOTA_REASON)
             self.writer.record(outcome, order=order, retryable=True)

@@ -33,6 +33,7 @@ logger = get_logger(__name__)
 _COMMIT_EVERY = 256
 #: The name the writer gives an image (``<sha256[:20]><ext>``), or its partial file.
 _OUR_FILE = re.compile(r"[0-9a-f]{20}\.[a-z0-9]+(\.part)?")
+_FINISHED = "SELECT 1 FROM candidates WHERE url = ? AND label = ? AND retryable = 0"
 _KEPT_FILES = "SELECT file_name FROM candidates WHERE status = ?"
 _STRAY_INDEX_ENTRIES = (
     "DELETE FROM dedup_index WHERE file_name NOT IN "
@@ -64,14 +65,16 @@ class DatasetWriter:
         self._slugs: dict[str, str] = dict(
             self.conn.execute("SELECT label, slug FROM classes ORDER BY rowid")
         )
-        self._finished = _state.finished_keys(self.conn)
         self.kept = Counter(_state.kept_counts(self.conn))
         self._first_new_seq = _state.next_seq(self.conn)
         self._pending = 0
 
     def is_finished(self, candidate: Candidate) -> bool:
         """Whether an earlier run already settled this candidate for good."""
-        return (candidate.url, candidate.label) in self._finished
+        # Asked of the state's primary key, not a set loaded at start: memory stays flat on a
+        # rerun of a list of any length. A row settled earlier in this run answers True too.
+        found = self.conn.execute(_FINISHED, (candidate.url, candidate.label)).fetchone()
+        return found is not None
 
     async def store(
         self,

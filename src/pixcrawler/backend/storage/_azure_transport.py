@@ -32,7 +32,10 @@ class _SingleReadStream:
 
     def __init__(self, inner: Any) -> None:
         self._inner = inner
-        self.response = inner.response  # the downloader reads headers through it
+
+    def __getattr__(self, name: str) -> Any:
+        # Everything else (response, content_length, …) is the SDK's iterator's own.
+        return getattr(self._inner, name)
 
     def __len__(self) -> int:
         return len(self._inner)

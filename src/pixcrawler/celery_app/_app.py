@@ -17,6 +17,8 @@ TASK_SOFT_TIME_LIMIT = TASK_TIME_LIMIT - 60
 #: Redis re-delivers an unacknowledged task after this; longer than any task, or a slow task
 #: would run twice at once.
 VISIBILITY_TIMEOUT = TASK_TIME_LIMIT * 2
+#: The filesystem broker's folders, all under ``PIXCRAWLER_DATA_DIR/broker``.
+BROKER_FOLDERS = ("queue", "processed", "control")
 TASK_MODULES = ("pixcrawler.builder.tasks", "pixcrawler.validator.tasks")
 # Routes match the real task names (module path + function), one queue per kind of work.
 ROUTES = {
@@ -70,13 +72,16 @@ def _config(settings: Settings) -> dict[str, Any]:
 
 def _transport_options(broker: str, data_dir: Path) -> dict[str, Any]:
     if broker.startswith("filesystem://"):
+        # Every folder the transport uses, named here: Kombu's default for the exchange tables
+        # (``control_folder``) is ``control/`` in the current directory.
         folder = data_dir / "broker"
-        for sub in ("queue", "processed"):
+        for sub in BROKER_FOLDERS:
             (folder / sub).mkdir(parents=True, exist_ok=True)
         return {
             "data_folder_in": str(folder / "queue"),
             "data_folder_out": str(folder / "queue"),
             "processed_folder": str(folder / "processed"),
+            "control_folder": str(folder / "control"),
             "store_processed": False,
             "polling_interval": 0.2,  # seconds between looks at the queue folder
         }

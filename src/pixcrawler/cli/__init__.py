@@ -9,8 +9,10 @@ import typer
 from pixcrawler.cli import build as _build  # noqa: F401 - registers the command
 from pixcrawler.cli import folders as _folders  # noqa: F401 - registers the commands
 from pixcrawler.cli import jobs as _jobs  # noqa: F401 - registers the commands
+from pixcrawler.cli import jobs_dataset as _jobs_dataset  # noqa: F401 - registers the commands
 from pixcrawler.cli import package as _package  # noqa: F401 - registers the commands
 from pixcrawler.cli._common import app, console, fail
+from pixcrawler.cli._extras import missing_extra_message
 from pixcrawler.config import get_settings
 from pixcrawler.utility.logging_config import configure_logging
 
@@ -49,6 +51,12 @@ def main() -> None:
     except KeyboardInterrupt:
         console.print("interrupted")
         sys.exit(130)
+    except ModuleNotFoundError as exc:
+        message = missing_extra_message(exc)
+        if message is None:
+            raise
+        console.print(f"[red]error:[/red] {message}", highlight=False)
+        sys.exit(2)
     finally:
         # The command is done: the collector's pass over a large heap (a build's records,
         # SQLAlchemy, Celery) at interpreter exit would only delay the prompt.

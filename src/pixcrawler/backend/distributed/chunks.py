@@ -114,6 +114,7 @@ def _build(
         source = KeywordPlan(
             (payload["label"],), tuple(spec["engines"]), tuple(spec.get("licenses", ())),
             seed=int(spec.get("seed", 0)), max_variations=spec.get("variations"),
+            queries={payload["label"]: tuple(payload["queries"])} if "queries" in payload else None,
         )  # fmt: skip
     else:
         source = [Candidate(**candidate) for candidate in payload["candidates"]]

@@ -2,7 +2,7 @@
 
 import itertools
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -44,13 +44,18 @@ def submit_job(
     return job_id
 
 
-def plan_job(ctx: JobContext, *, job_id: str) -> list[int]:
-    """Create the job's chunks (idempotent) and return their ids in order."""
+def plan_job(
+    ctx: JobContext, *, job_id: str, queries: Mapping[str, Sequence[str]] | None = None
+) -> list[int]:
+    """Create the job's chunks (idempotent) and return their ids in order.
+
+    ``queries``: a keyword job's queries per class (``generate_keywords``), stored on its chunk.
+    """
     with session_scope(ctx.sessions) as session:
         job = get_job(session, job_id=job_id)
         kind, spec = job.kind, dict(job.spec)
     if kind == "keywords":
-        chunks = [("discover", {"label": keyword}) for keyword in spec["keywords"]]
+        chunks = [("discover", _class_payload(keyword, queries)) for keyword in spec["keywords"]]
     else:
         chunks = [("download", {"candidates": rows}) for rows in _url_chunks(ctx, spec)]
     with session_scope(ctx.sessions) as session:
@@ -58,6 +63,12 @@ def plan_job(ctx: JobContext, *, job_id: str) -> list[int]:
         ids = [row.id for row in rows]
     logger.bind(operation="job_planning", job_id=job_id, chunks=len(ids)).info("job planned")
     return ids
+
+
+def _class_payload(keyword: str, queries: Mapping[str, Sequence[str]] | None) -> dict[str, Any]:
+    if queries is None or keyword not in queries:
+        return {"label": keyword}
+    return {"label": keyword, "queries": list(queries[keyword])}
 
 
 def _url_chunks(ctx: JobContext, spec: dict[str, Any]) -> Iterator[list[dict[str, Any]]]:

@@ -1,0 +1,76 @@
+"""Sending tasks by name: clients and ``backend/`` never import the task modules.
+
+``build --distributed``, job control, the watchdog and the ``jobs`` commands send work through
+these functions, so none of them loads the pipeline a worker runs (nor a cycle back into the
+tasks that call them). Every name here is a task declared in ``builder/tasks.py`` or
+``validator/tasks.py``; ``tests/jobs/test_task_callers.py`` checks each is reached.
+"""
+
+from collections.abc import Sequence
+from typing import Any
+
+from celery import chain
+from celery.result import AsyncResult
+
+from pixcrawler.celery_app._app import app
+from pixcrawler.celery_app._errors import BROKER_ERRORS
+from pixcrawler.celery_app._ids import chunk_task_id, finalize_task_id, plan_task_id
+from pixcrawler.utility.logging_config import get_logger
+
+logger = get_logger(__name__)
+
+BUILDER = "pixcrawler.builder.tasks"
+VALIDATOR = "pixcrawler.validator.tasks"
+PLAN_TASK = f"{BUILDER}.plan_job"
+FINALIZE_TASK = f"{BUILDER}.finalize_job"
+#: A chunk's task by the job's kind: keyword classes are discovered, URL lists downloaded.
+CHUNK_TASKS = {"keywords": f"{BUILDER}.discover_chunk", "url_list": f"{BUILDER}.download_chunk"}
+
+#: One step of a chain: task name, its keyword arguments, the id it runs under.
+Step = tuple[str, dict[str, Any], str]
+
+
+def send_plan(job_id: str) -> None:
+    """Send the job's ``plan_job`` under its known id."""
+    app.send_task(PLAN_TASK, kwargs={"job_id": job_id}, task_id=plan_task_id(job_id))
+
+
+def dispatch_chunks(*, job_id: str, kind: str, chunk_ids: Sequence[int]) -> None:
+    """Send the chunks' tasks, each under its own known id, over one broker connection.
+
+    No chord: the chunk that settles last sends ``finalize_job`` (``backend.distributed.settle``).
+    """
+    name = CHUNK_TASKS[str(kind)]
+    with app.producer_or_acquire() as producer:
+        for chunk_id in chunk_ids:
+            app.send_task(
+                name,
+                kwargs={"job_id": job_id, "chunk_id": chunk_id},
+                task_id=chunk_task_id(job_id, chunk_id),
+                producer=producer,
+            )
+
+
+def send_finalize(job_id: str) -> None:
+    """Send ``finalize_job``; with the broker down, the watchdog sends it later instead."""
+    try:
+        app.send_task(FINALIZE_TASK, kwargs={"job_id": job_id}, task_id=finalize_task_id(job_id))
+    except BROKER_ERRORS as exc:
+        logger.bind(operation="export", job_id=job_id, error_type=type(exc).__name__).warning(
+            "finalize not sent (broker unreachable); the watchdog will send it"
+        )
+
+
+def send_chain(steps: Sequence[Step]) -> list[AsyncResult]:
+    """Send ``steps`` as one chain: each runs after the one before succeeded, with only its own
+    arguments; a failing step stops the rest. Returns each step's result handle, in order.
+
+    A chain, not a chord: nothing waits on a subtask, and each step's id is known in advance,
+    so the caller can follow every step's result.
+    """
+    signatures = [
+        app.signature(name, kwargs=kwargs, immutable=True).set(task_id=task_id)
+        for name, kwargs, task_id in steps
+    ]
+    chain(*signatures).apply_async()
+    return [app.AsyncResult(task_id) for _, _, task_id in steps]

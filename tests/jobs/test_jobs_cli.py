@@ -13,6 +13,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
+
 from pixcrawler.backend.db import Job, session_scope
 from pixcrawler.backend.distributed._context import JobContext
 from support.images import ImageSet
@@ -129,3 +131,32 @@ def test_ctrl_c_detaches_and_the_job_is_exported_later(
     again = _cli("jobs", "export", job_id[:8], "--out", "exported", cwd=tmp_path)
     assert again.returncode == 2
     assert again.stderr.strip() == "error: exported is not an empty folder; export into a new one"
+
+
+def test_private_addresses_are_the_workers_decision_and_the_reason_says_so(
+    job_ctx: JobContext, server: FixtureServer, images: ImageSet, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    """The client allows private addresses, the worker does not: the worker refuses, and the
+    client and every refused row say where the setting must be."""
+    url = server.add("/pet.jpg", images.jpegs[0])
+    (tmp_path / "pets.txt").write_text(url + "\n")
+    monkeypatch.setenv("PIXCRAWLER_ALLOW_PRIVATE_NETWORK", "0")
+    with _worker(tmp_path / "worker.log"):  # started with the setting off
+        monkeypatch.setenv("PIXCRAWLER_ALLOW_PRIVATE_NETWORK", "1")
+        build = _cli("build", "--distributed", "-s", "pets.txt", "-o", "out", "-q", cwd=tmp_path)
+    assert build.returncode == 0, build.stderr
+    assert (
+        "note: PIXCRAWLER_ALLOW_PRIVATE_NETWORK is set here, but only the workers' own "
+        "setting counts: set it where `pixcrawler worker` runs" in build.stderr
+    )
+    (row,) = [
+        json.loads(line) for line in (tmp_path / "out/manifest.jsonl").read_text().splitlines()
+    ]
+    assert row["status"] == "filtered"
+    assert row["reason"].startswith("private network address refused (127.0.0.1); allow with ")
+    assert (
+        "PIXCRAWLER_ALLOW_PRIVATE_NETWORK=1 set where downloads run (on the workers"
+        in (row["reason"])
+    )
+    assert server.count(url) == 0

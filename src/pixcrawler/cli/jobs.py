@@ -215,12 +215,19 @@ def run_distributed(kind: str, spec: dict[str, Any], sources: list[Path], out_di
     from pixcrawler.celery_app import send_plan
 
     context = job_context()
+    if context.settings.allow_private_network:
+        # The workers decide (a security boundary): the client's setting is not sent with the job.
+        console.print(
+            "note: PIXCRAWLER_ALLOW_PRIVATE_NETWORK is set here, but only the workers' own "
+            "setting counts: set it where `pixcrawler worker` runs",
+            highlight=False, soft_wrap=True,
+        )  # fmt: skip
     job_id = submit_job(context, kind=kind, spec=spec, sources=sources)
     send_plan(job_id)
     export = DatasetExport(context, job_id=job_id, dest=out_dir)
     try:
         console.print(f"job {job_id} submitted; a worker runs it (pixcrawler worker)",
-                      highlight=False)  # fmt: skip
+                      highlight=False, soft_wrap=True)  # fmt: skip
         status = follow_job(job_id, on_progress=export.prefetch, out_dir=out_dir)
         if status != "completed":
             fail(f"job {job_id} {status}: pixcrawler jobs show {job_id}", 1)

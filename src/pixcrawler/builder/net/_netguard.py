@@ -9,6 +9,12 @@ from urllib.parse import urlsplit
 from pixcrawler.errors import BadRequestError, NetworkError, PolicyError
 
 _ALLOWED_SCHEMES = frozenset({"http", "https"})
+#: Said with every refusal. Where the downloads run decides, never who asked: a distributed
+#: job's client cannot lift the guard for its workers (the setting is not part of the job).
+PRIVATE_NETWORK_HINT = (
+    "allow with PIXCRAWLER_ALLOW_PRIVATE_NETWORK=1 set where downloads run "
+    "(on the workers for a distributed job)"
+)
 
 
 def is_public_address(address: str) -> bool:
@@ -64,7 +70,7 @@ class NetworkGuard:
         for info in infos:
             address = str(info[4][0])
             if not is_public_address(address):
-                return f"private network address refused ({address})"
+                return f"private network address refused ({address}); {PRIVATE_NETWORK_HINT}"
         return None
 
 

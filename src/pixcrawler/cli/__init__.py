@@ -55,8 +55,10 @@ def main() -> None:
         message = missing_extra_message(exc)
         if message is None:
             raise
-        console.print(f"[red]error:[/red] {message}", highlight=False)
-        sys.exit(2)
+        try:
+            fail(message)
+        except typer.Exit as stop:
+            sys.exit(stop.exit_code)
     finally:
         # The command is done: the collector's pass over a large heap (a build's records,
         # SQLAlchemy, Celery) at interpreter exit would only delay the prompt.

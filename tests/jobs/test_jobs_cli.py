@@ -93,7 +93,9 @@ def test_ctrl_c_detaches_and_the_job_is_exported_later(
     )  # fmt: skip
     try:
         assert build.stderr is not None
-        submitted = build.stderr.readline()  # the first line: the job is recorded, its plan sent
+        # Up to the line saying the job is recorded and its plan sent (a note may come first).
+        while "submitted" not in (submitted := build.stderr.readline()) and submitted:
+            pass
         build.send_signal(signal.SIGINT)
         _, stderr = build.communicate(timeout=60)
     finally:

@@ -17,7 +17,7 @@ from pixcrawler.backend.db.models import Chunk, ChunkStatus, Image, JobStatus
 from pixcrawler.backend.db.session import session_scope
 from pixcrawler.backend.distributed._context import JobContext
 from pixcrawler.backend.distributed.finalize import apply_changes, demote_duplicates, job_rows
-from pixcrawler.errors import PermanentError, ValidationError
+from pixcrawler.errors import JobNotCompletedError, ValidationError
 from pixcrawler.utility.logging_config import get_logger
 from pixcrawler.validator.levels import ValidationLevel, ValidationProfile, validate_image
 
@@ -26,10 +26,6 @@ logger = get_logger(__name__)
 #: Image status → the job counter that counts it.
 _COUNTERS = {"kept": "kept", "download_failed": "failed", "duplicate": "duplicates",
              "invalid": "invalid", "filtered": "filtered"}  # fmt: skip
-
-
-class JobNotCompletedError(PermanentError):
-    """Only a completed job's dataset is checked: a running one is still changing."""
 
 
 def require_completed(ctx: JobContext, *, job_id: str) -> None:

@@ -77,6 +77,13 @@ def test_distributed_commands_name_their_extra(tmp_path: Path, args: tuple[str, 
     )
 
 
+def test_the_service_names_its_extra(tmp_path: Path) -> None:
+    result = _cli(tmp_path, ("fastapi", "uvicorn"), "serve")
+    assert (result.returncode, result.stderr.strip()) == (
+        2, "error: the service needs the extra: pip install 'pixcrawler[service]'"
+    )  # fmt: skip
+
+
 @pytest.mark.parametrize(
     ("url", "hidden", "extra"),
     [("az://account/container", ("azure",), "Azure storage needs the extra: pip install "

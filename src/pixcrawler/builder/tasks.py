@@ -17,7 +17,7 @@ from typing import Any
 
 from celery import Task
 
-from pixcrawler.backend.db import fail_job, get_job, session_scope
+from pixcrawler.backend.db import fail_job, job_spec, session_scope
 from pixcrawler.backend.distributed import (
     HOT_FORMAT,
     export_labels,
@@ -34,6 +34,7 @@ from pixcrawler.backend.distributed import (
 )
 from pixcrawler.backend.distributed.watchdog import recover_stalled_jobs
 from pixcrawler.builder.discovery.keywords import variations
+from pixcrawler.builder.jobspec import JobKind
 from pixcrawler.celery_app import (
     BROKER_ERRORS,
     dispatch_chunks,
@@ -69,8 +70,8 @@ def plan_job(self: Task, *, job_id: str) -> int:
     """
     ctx = job_context()
     with session_scope(ctx.sessions) as session:
-        kind = get_job(session, job_id=job_id).kind
-    if kind == "keywords":
+        kind = job_spec(session, job_id=job_id).kind
+    if kind is JobKind.KEYWORDS:
         generate_keywords.apply_async(kwargs={"job_id": job_id}, task_id=f"{job_id}-keywords")
         return 0
     return _dispatch(job_id, kind, plan(ctx, job_id=job_id))
@@ -83,14 +84,16 @@ def generate_keywords(self: Task, *, job_id: str) -> dict[str, list[str]]:
     then the chunks are sent. Returns the queries by class."""
     ctx = job_context()
     with session_scope(ctx.sessions) as session:
-        spec = get_job(session, job_id=job_id).spec
-    seed, limit = int(spec.get("seed", 0)), spec.get("variations")
-    queries = {kw: list(variations(kw, seed=seed, limit=limit)) for kw in spec["keywords"]}
-    _dispatch(job_id, "keywords", plan(ctx, job_id=job_id, queries=queries))
+        spec = job_spec(session, job_id=job_id)
+    queries = {
+        keyword: list(variations(keyword, seed=spec.seed, limit=spec.variations))
+        for keyword in spec.keywords
+    }
+    _dispatch(job_id, JobKind.KEYWORDS, plan(ctx, job_id=job_id, queries=queries))
     return queries
 
 
-def _dispatch(job_id: str, kind: str, chunk_ids: list[int]) -> int:
+def _dispatch(job_id: str, kind: JobKind, chunk_ids: list[int]) -> int:
     # Chunks the broker did not take stay pending in the database, and the job open: the
     # watchdog sends them, instead of the job failing for a broker's blip.
     try:

@@ -16,7 +16,9 @@ from pixcrawler.celery_app._sending import (
     dispatch_chunks,
     send_chain,
     send_finalize,
+    send_package,
     send_plan,
+    send_validation,
 )
 
 __all__ = [
@@ -34,5 +36,7 @@ __all__ = [
     "plan_task_id",
     "send_chain",
     "send_finalize",
+    "send_package",
     "send_plan",
+    "send_validation",
 ]

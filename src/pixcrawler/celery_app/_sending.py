@@ -23,6 +23,7 @@ BUILDER = "pixcrawler.builder.tasks"
 VALIDATOR = "pixcrawler.validator.tasks"
 PLAN_TASK = f"{BUILDER}.plan_job"
 FINALIZE_TASK = f"{BUILDER}.finalize_job"
+PACKAGE_TASK = f"{BUILDER}.package_dataset"
 #: A chunk's task by the job's kind: keyword classes are discovered, URL lists downloaded.
 CHUNK_TASKS = {"keywords": f"{BUILDER}.discover_chunk", "url_list": f"{BUILDER}.download_chunk"}
 
@@ -55,6 +56,17 @@ def send_finalize(job_id: str) -> None:
         logger.bind(operation="export", job_id=job_id, error_type=type(exc).__name__).warning(
             "finalize not sent (broker unreachable); the watchdog will send it"
         )
+
+
+def send_package(job_id: str, fmt: str, task_id: str) -> AsyncResult:
+    """Send ``package_dataset``: an archive of the job's dataset in ``fmt``."""
+    return _send(PACKAGE_TASK, {"job_id": job_id, "fmt": fmt}, task_id)
+
+
+def send_validation(job_id: str, level: str, run_id: str) -> AsyncResult:
+    """Send ``validate_<level>`` (``jobs validate``, the API): it revalidates the completed
+    job's chunks and rewrites its exports, as a chain of tasks named after ``run_id``."""
+    return _send(f"{VALIDATOR}.validate_{level}", {"job_id": job_id, "run_id": run_id}, run_id)
 
 
 def _send(name: str, kwargs: dict[str, Any], task_id: str, **options: Any) -> AsyncResult:

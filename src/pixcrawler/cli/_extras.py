@@ -1,7 +1,8 @@
 """Commands that need an optional install extra say which one, in one line, when it is missing.
 
 The core install builds datasets locally; distributed jobs need ``pixcrawler[distributed]``
-(Celery, the broker clients, SQLAlchemy, Alembic, psycopg), Azure storage ``[azure]``, S3 ``[s3]``.
+(Celery, the broker clients, SQLAlchemy, Alembic, psycopg), Azure storage ``[azure]``, S3 ``[s3]``,
+the REST API (``pixcrawler serve``) ``[service]``.
 """
 
 #: Top-level module → (what needs it, the extra that installs it).
@@ -12,6 +13,10 @@ _PROVIDERS = {
     ),
     "azure": ("Azure storage needs", "azure"),
     **dict.fromkeys(("boto3", "botocore", "s3transfer"), ("S3 storage needs", "s3")),
+    **dict.fromkeys(
+        ("fastapi", "starlette", "uvicorn", "jwt", "prometheus_client", "multipart"),
+        ("the service needs", "service"),
+    ),
 }
 
 

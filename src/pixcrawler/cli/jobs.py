@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -18,6 +18,9 @@ from rich.table import Table
 
 from pixcrawler.cli._common import app, console, fail, out
 from pixcrawler.errors import PixCrawlerError
+
+if TYPE_CHECKING:
+    from pixcrawler.builder.jobspec import JobSpec
 
 jobs_app = typer.Typer(
     help="List, follow, export, check, cancel, retry and resume distributed jobs (an id or any "
@@ -205,7 +208,7 @@ def _snapshot(job_id: str) -> dict[str, Any]:
             "kept": p.kept}  # fmt: skip
 
 
-def run_distributed(kind: str, spec: dict[str, Any], sources: list[Path], out_dir: Path) -> None:
+def run_distributed(spec: "JobSpec", sources: list[Path], out_dir: Path) -> None:
     """Submit a job, follow it, and copy the finished dataset to ``out_dir``.
 
     The kept images are copied while the job runs (``DatasetExport.prefetch``), so once it
@@ -222,7 +225,7 @@ def run_distributed(kind: str, spec: dict[str, Any], sources: list[Path], out_di
             "setting counts: set it where `pixcrawler worker` runs",
             highlight=False, soft_wrap=True,
         )  # fmt: skip
-    job_id = submit_job(context, kind=kind, spec=spec, sources=sources)
+    job_id = submit_job(context, spec, sources)
     send_plan(job_id)
     export = DatasetExport(context, job_id=job_id, dest=out_dir)
     try:

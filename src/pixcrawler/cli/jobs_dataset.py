@@ -51,14 +51,14 @@ def validate(
 ) -> None:
     """Validate a completed job's kept images again at LEVEL, on the workers; the ones that
     fail are demoted (invalid), and the exports and hot ZIP rewritten."""
-    from pixcrawler.celery_app import VALIDATOR
+    from pixcrawler.celery_app import send_validation
     from pixcrawler.cli._job_lookup import resolve_job
 
     job_id = resolve_job(job_id)
     _require_completed(job_id)
     run_id = f"{job_id}-validate-{uuid.uuid4().hex[:8]}"
     with _broker_errors():
-        sent = _send(f"{VALIDATOR}.validate_{level}", {"job_id": job_id, "run_id": run_id}, run_id)
+        sent = send_validation(job_id, str(level), run_id)
     steps = _outcome(sent, job_id, "planning the validation")
     *chunks, labels = [_outcome(_result(step), job_id, "validation") for step in steps]
     checked = sum(int(chunk["checked"]) for chunk in chunks)
@@ -102,12 +102,6 @@ def _require_completed(job_id: str) -> None:
     if status != "completed":
         fail(f"job {job_id} is {status}; follow it until it completes: pixcrawler jobs show "
              f"{job_id}")  # fmt: skip
-
-
-def _send(name: str, kwargs: dict[str, Any], task_id: str) -> Any:
-    from pixcrawler.celery_app import app
-
-    return app.send_task(name, kwargs=kwargs, task_id=task_id)
 
 
 def _result(task_id: str) -> Any:

@@ -3,7 +3,8 @@
 Who sends each one (ARCHITECTURE.md, "Task callers"):
 
 - ``validate_fast`` / ``validate_medium`` / ``validate_slow``: ``pixcrawler jobs validate ID
-  --level L``; each sends the chain ``validate_chunk`` × the job's chunks → ``generate_labels``;
+  --level L`` and the API's ``POST /jobs/{id}/revalidate``; each sends the chain
+  ``validate_chunk`` × the job's chunks → ``generate_labels``;
 - ``validate_chunk``: that chain;
 - ``check_integrity``, ``check_duplicates``: ``pixcrawler jobs check ID`` (a chain ending in
   ``generate_labels``).
@@ -50,21 +51,21 @@ def check_integrity(self: Task, *, job_id: str) -> dict[str, int]:
 
 
 @pixcrawler_task()
-def validate_fast(self: Task, *, job_id: str, run_id: str) -> list[str]:
+def validate_fast(self: Task, *, job_id: str, run_id: str | None = None) -> list[str]:
     """Integrity and size checks on every kept image of the job, chunk by chunk."""
-    return _revalidate_job(job_id, run_id, ValidationLevel.FAST)
+    return _revalidate_job(job_id, run_id or self.request.id, ValidationLevel.FAST)
 
 
 @pixcrawler_task()
-def validate_medium(self: Task, *, job_id: str, run_id: str) -> list[str]:
+def validate_medium(self: Task, *, job_id: str, run_id: str | None = None) -> list[str]:
     """Fast checks plus quality gates on every kept image of the job, chunk by chunk."""
-    return _revalidate_job(job_id, run_id, ValidationLevel.MEDIUM)
+    return _revalidate_job(job_id, run_id or self.request.id, ValidationLevel.MEDIUM)
 
 
 @pixcrawler_task()
-def validate_slow(self: Task, *, job_id: str, run_id: str) -> list[str]:
+def validate_slow(self: Task, *, job_id: str, run_id: str | None = None) -> list[str]:
     """Medium checks plus EXIF on every kept image of the job, chunk by chunk."""
-    return _revalidate_job(job_id, run_id, ValidationLevel.SLOW)
+    return _revalidate_job(job_id, run_id or self.request.id, ValidationLevel.SLOW)
 
 
 def _revalidate_job(job_id: str, run_id: str, level: ValidationLevel) -> list[str]:

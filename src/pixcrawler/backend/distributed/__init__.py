@@ -11,7 +11,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from pixcrawler.backend.distributed._context import JobContext, job_context
+    from pixcrawler.backend.distributed._context import JobContext, job_context, make_context
     from pixcrawler.backend.distributed.checks import (
         check_job_duplicates,
         check_job_integrity,
@@ -38,6 +38,7 @@ __all__ = [
     "export_labels",
     "finalize_job",
     "job_context",
+    "make_context",
     "package_job",
     "plan_job",
     "require_completed",
@@ -48,8 +49,8 @@ __all__ = [
 ]
 
 _HOMES = {
-    "JobContext": "_context", "job_context": "_context", "ChunkRun": "chunks",
-    "run_chunk": "chunks", "DatasetExport": "export", "export_job": "export",
+    "JobContext": "_context", "job_context": "_context", "make_context": "_context",
+    "ChunkRun": "chunks", "run_chunk": "chunks", "DatasetExport": "export", "export_job": "export",
     "finalize_job": "finalize", "export_labels": "finalize", "package_job": "packaging",
     "HOT_FORMAT": "packaging", "plan_job": "planning", "submit_job": "planning",
     "settle_chunk": "settle", "check_job_duplicates": "checks", "check_job_integrity": "checks",

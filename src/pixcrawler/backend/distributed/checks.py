@@ -1,31 +1,28 @@
 """Checks on a completed job's stored images: re-validation at a level, integrity, job-wide dedup.
 
 Each check demotes what fails it (status, reason, the file removed from storage when no kept
-row points at it) and brings the job's counters in line; the exports are rewritten afterwards
-(``generate_labels``), so the dataset in storage matches its rows again. Every check is
+row points at it) and sets the job's counters from its rows again; the exports are rewritten
+afterwards (``generate_labels``), so the dataset in storage matches its rows. Every check is
 idempotent: run again, it finds nothing new to demote.
 """
 
 import hashlib
-from collections import Counter
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
-from pixcrawler.backend.db.jobs import bump_counters, get_job
-from pixcrawler.backend.db.models import Chunk, ChunkStatus, Image, JobStatus
+from pixcrawler.backend.db.images import dataset_key, iter_images
+from pixcrawler.backend.db.jobs import get_job, recount_images
+from pixcrawler.backend.db.models import Chunk, ChunkStatus, JobStatus
 from pixcrawler.backend.db.session import session_scope
 from pixcrawler.backend.distributed._context import JobContext
-from pixcrawler.backend.distributed.finalize import apply_changes, demote_duplicates, job_rows
+from pixcrawler.backend.distributed.finalize import apply_changes, demote_duplicates, demoted
 from pixcrawler.errors import JobNotCompletedError, ValidationError
+from pixcrawler.records import ManifestRow, Status
 from pixcrawler.utility.logging_config import get_logger
 from pixcrawler.validator.levels import ValidationLevel, ValidationProfile, validate_image
 
 logger = get_logger(__name__)
-
-#: Image status → the job counter that counts it.
-_COUNTERS = {"kept": "kept", "download_failed": "failed", "duplicate": "duplicates",
-             "invalid": "invalid", "filtered": "filtered"}  # fmt: skip
 
 
 def require_completed(ctx: JobContext, *, job_id: str) -> None:
@@ -53,27 +50,24 @@ def revalidate(
     """Validate the job's (or one chunk's) kept images again at ``level``; demote failures."""
     log = logger.bind(operation="validation", job_id=job_id, chunk_id=chunk_id, level=str(level))
     log.info("revalidating")
-    _, rows = job_rows(ctx, job_id)
     profile = ValidationProfile.from_settings(ctx.settings, level)
-    kept = [r for r in rows if r["status"] == "kept" and chunk_id in (None, r["chunk_id"])]
-    changed = []
-    for row in kept:
+    checked, changes = 0, []
+    for row in _kept(ctx, job_id, chunk_id):
+        checked += 1
         try:
-            validate_image(ctx.storage.get(row["file_key"]), profile)
+            validate_image(ctx.storage.get(dataset_key(job_id, row.file_name or "")), profile)
         except ValidationError as exc:
-            row["status"], row["reason"] = "invalid", exc.reason
-            changed.append(row)
-    apply_changes(ctx, rows, changed)
-    sync_counters(ctx, job_id=job_id)
-    log.bind(checked=len(kept), rejected=len(changed)).info("revalidated")
-    return {"checked": len(kept), "rejected": len(changed)}
+            changes.append((row, demoted(row, Status.INVALID, exc.reason)))
+    _settle(ctx, job_id, changes)
+    log.bind(checked=checked, rejected=len(changes)).info("revalidated")
+    return {"checked": checked, "rejected": len(changes)}
 
 
 def check_job_duplicates(ctx: JobContext, *, job_id: str) -> int:
     """Job-wide exact and near-duplicate pass (the finalize's); returns the rows demoted."""
-    demoted = demote_duplicates(ctx, job_id=job_id)
-    sync_counters(ctx, job_id=job_id)
-    return demoted
+    count = demote_duplicates(ctx, job_id=job_id)
+    _settle(ctx, job_id, [])
+    return count
 
 
 def check_job_integrity(ctx: JobContext, *, job_id: str) -> dict[str, int]:
@@ -81,31 +75,26 @@ def check_job_integrity(ctx: JobContext, *, job_id: str) -> dict[str, int]:
     file is demoted (``invalid``), so the exports no longer list it."""
     log = logger.bind(operation="validation", job_id=job_id)
     log.info("checking integrity")
-    _, rows = job_rows(ctx, job_id)
-    kept = [r for r in rows if r["status"] == "kept"]
-    missing, altered = [], []
-    for row in kept:
-        if not ctx.storage.exists(row["file_key"]):
-            row["status"], row["reason"] = "invalid", "missing from storage"
-            missing.append(row)
-        elif hashlib.sha256(ctx.storage.get(row["file_key"])).hexdigest() != row["sha256"]:
-            row["status"], row["reason"] = "invalid", "altered in storage (sha256 differs)"
-            altered.append(row)
-    apply_changes(ctx, rows, missing + altered)
-    sync_counters(ctx, job_id=job_id)
-    log.bind(checked=len(kept), missing=len(missing), altered=len(altered)).info(
-        "integrity checked"
-    )
-    return {"checked": len(kept), "missing": len(missing), "altered": len(altered)}
+    checked, missing, altered = 0, [], []
+    for row in _kept(ctx, job_id):
+        checked += 1
+        key = dataset_key(job_id, row.file_name or "")
+        if not ctx.storage.exists(key):
+            missing.append((row, demoted(row, Status.INVALID, "missing from storage")))
+        elif hashlib.sha256(ctx.storage.get(key)).hexdigest() != row.sha256:
+            reason = "altered in storage (sha256 differs)"
+            altered.append((row, demoted(row, Status.INVALID, reason)))
+    _settle(ctx, job_id, missing + altered)
+    log.bind(checked=checked, missing=len(missing), altered=len(altered)).info("integrity checked")
+    return {"checked": checked, "missing": len(missing), "altered": len(altered)}
 
 
-def sync_counters(ctx: JobContext, *, job_id: str) -> None:
-    """Set the job's image counters to what its rows say (a demotion moves one between two)."""
-    statement = (
-        select(Image.status, func.count()).where(Image.job_id == job_id).group_by(Image.status)
-    )
+def _settle(ctx: JobContext, job_id: str, changes: list[tuple[ManifestRow, ManifestRow]]) -> None:
+    apply_changes(ctx, job_id, changes)
     with session_scope(ctx.sessions) as session:
-        counted = Counter({_COUNTERS[status]: n for status, n in session.execute(statement)})
-        job = get_job(session, job_id=job_id)
-        deltas = {name: counted[name] - getattr(job, name) for name in _COUNTERS.values()}
-        bump_counters(session, job_id=job_id, **deltas)
+        recount_images(session, job_id=job_id)  # a demotion moves an image between counters
+
+
+def _kept(ctx: JobContext, job_id: str, chunk_id: int | None = None) -> list[ManifestRow]:
+    with session_scope(ctx.sessions) as session:
+        return list(iter_images(session, job_id=job_id, status=Status.KEPT, chunk_id=chunk_id))

@@ -71,8 +71,12 @@ def _worker(log: Path) -> Iterator[None]:
     try:
         yield
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=30)
+        os.killpg(proc.pid, signal.SIGTERM)  # a warm shutdown lets a running task finish
+        try:
+            proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
 
 
 def _tree(root: Path) -> list[str]:

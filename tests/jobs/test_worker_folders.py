@@ -28,6 +28,10 @@ def test_a_worker_started_elsewhere_creates_nothing_in_its_working_directory(
         wait_for("the worker to be ready", lambda: "ready" in log.read_text(), timeout=60)
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=30)
+        try:
+            proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
     assert list((data / "broker" / "control").glob("*.exchange"))
     assert sorted(p.name for p in cwd.iterdir()) == []

@@ -67,7 +67,10 @@ function followProgress() {
   if (!section || section.dataset.live !== "yes" || !window.EventSource) return;
   const note = document.getElementById("live-note");
   const source = new EventSource(section.dataset.events);
-  source.addEventListener("progress", (event) => showProgress(section, JSON.parse(event.data)));
+  source.addEventListener("progress", (event) => {
+    section.dataset.connected = "yes";
+    showProgress(section, JSON.parse(event.data));
+  });
   source.addEventListener("end", (event) => {
     source.close();
     const ended = JSON.parse(event.data).status;

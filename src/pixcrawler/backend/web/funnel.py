@@ -29,7 +29,7 @@ class Funnel:
 
     def add(self, row: Mapping[str, Any]) -> None:
         """Count one image row."""
-        reviewed = bool(row.get("rejected_at"))
+        reviewed = bool(row.get("rejected"))
         valid = row.get("status") in ("kept", "duplicate") or reviewed
         unique = row.get("status") == "kept" or reviewed
         passed = (True, bool(row.get("sha256")), valid, unique, row.get("status") == "kept")

@@ -2,12 +2,19 @@
 
 from typing import Any
 
-from fastapi import APIRouter, Request, UploadFile
+from fastapi import APIRouter, Request
 from starlette.responses import RedirectResponse, Response
 
 from pixcrawler.backend.web.api_calls import Api, ApiFailure
 from pixcrawler.backend.web.forms import DatasetForm, FormChoices, check, job_spec
-from pixcrawler.backend.web.rendering import PREFIX, caller_api, checked_form, page, render
+from pixcrawler.backend.web.rendering import (
+    PREFIX,
+    Upload,
+    caller_api,
+    checked_form,
+    page,
+    render,
+)
 from pixcrawler.backend.web.session import forget, remember
 from pixcrawler.config import get_settings
 
@@ -88,8 +95,7 @@ async def create_dataset(request: Request) -> Response:
     """Check the form, then create the project (if new), the dataset and its job via the API."""
     fields = await checked_form(request)
     api = caller_api(request)
-    form, upload = _parse(fields)
-    data = await upload.read() if upload is not None else b""
+    form, data = _parse(fields)
     check(form, url_list_size=len(data), upload_limit=get_settings().upload_max_bytes)
     name, project_name = _text(fields, "name"), _text(fields, "project")
     if not name:
@@ -107,14 +113,15 @@ async def create_dataset(request: Request) -> Response:
     return _form_page(request, form, projects, 400, project=project_name, name=name)
 
 
-def _text(fields: dict[str, list[Any]], name: str) -> str:
-    values = fields.get(name) or [""]
-    return values[0].strip() if isinstance(values[0], str) else ""
+def _text(fields: dict[str, list[str | Upload]], name: str) -> str:
+    value = (fields.get(name) or [""])[0]
+    return value.strip() if isinstance(value, str) else ""
 
 
-def _parse(fields: dict[str, list[Any]]) -> tuple[DatasetForm, UploadFile | None]:
+def _parse(fields: dict[str, list[str | Upload]]) -> tuple[DatasetForm, bytes]:
+    """The form's values, and the uploaded URL list's bytes (empty without one)."""
     strings = {name: [v for v in values if isinstance(v, str)] for name, values in fields.items()}
-    upload = next((v for v in fields.get("url_list", []) if isinstance(v, UploadFile)), None)
+    upload = next((v for v in fields.get("url_list", []) if isinstance(v, Upload)), None)
     form = DatasetForm(
         source=_text(fields, "source") or "keywords",
         keywords=_text(fields, "keywords"),
@@ -123,9 +130,9 @@ def _parse(fields: dict[str, list[Any]]) -> tuple[DatasetForm, UploadFile | None
         licences=strings.get("licences", []),
         validation_level=_text(fields, "validation_level"),
         label_formats=strings.get("label_formats", []),
-        url_list_name=(upload.filename or "") if upload is not None and upload.size else "",
+        url_list_name=upload.filename if upload is not None else "",
     )
-    return form, upload
+    return form, upload.data if upload is not None else b""
 
 
 async def _submit(api: Api, form: DatasetForm, data: bytes, projects: list[Any], *,

@@ -5,6 +5,7 @@ from this app (no CDN, no third-party host), no inline script.
 """
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import datetime
 from functools import wraps
 from pathlib import Path
@@ -80,19 +81,35 @@ def render(request: Request, template: str, code: int = 200, /, **context: Any) 
     return response
 
 
-async def checked_form(request: Request) -> dict[str, Any]:
-    """The posted form of a signed-in user, its anti-forgery token checked.
+@dataclass(frozen=True, slots=True)
+class Upload:
+    """A file posted with a form: its name as the browser gave it and its bytes."""
+
+    filename: str
+    data: bytes
+
+
+async def checked_form(request: Request) -> dict[str, list[str | Upload]]:
+    """The posted form of a signed-in user, its anti-forgery token checked, files read.
 
     Raises:
         NotSignedIn: no session token.
         ApiFailure: 403 when the anti-forgery token is missing or wrong.
     """
     token = session_token(request)
-    form = await request.form()
-    posted = form.get(FORM_TOKEN_FIELD)
+    async with request.form() as form:  # closes the spooled upload files
+        fields: dict[str, list[str | Upload]] = {}
+        for name, value in form.multi_items():
+            kept = (
+                value
+                if isinstance(value, str)
+                else Upload(value.filename or "", await value.read())
+            )
+            fields.setdefault(name, []).append(kept)
+    posted = fields.get(FORM_TOKEN_FIELD, [""])[0]
     if not isinstance(posted, str) or not form_token_matches(token, posted):
         raise ApiFailure(403, "forbidden", "the form expired; reload the page and try again")
-    return {name: form.getlist(name) for name in form}
+    return fields
 
 
 def page(

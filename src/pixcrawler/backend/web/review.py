@@ -49,12 +49,18 @@ async def _originals(
     api: Api, job_id: str, duplicates: list[dict[str, Any]]
 ) -> dict[int, dict[str, Any]]:
     """For each duplicate with a known original, the kept image it repeats (by duplicate id)."""
-    wanted = {row["id"]: str(row["duplicate_of"]) for row in duplicates if row.get("duplicate_of")}
-    if not wanted:
+    if not any(row.get("duplicate_of") for row in duplicates):
         return {}
     kept = await all_images(api, job_id, ORIGINAL_PAGES, status="kept")
+    return originals_of(duplicates, kept)
+
+
+def originals_of(
+    duplicates: list[dict[str, Any]], kept: list[dict[str, Any]]
+) -> dict[int, dict[str, Any]]:
+    """Duplicate id -> the kept row whose file its ``duplicate_of`` names (when among ``kept``)."""
     by_name = {_dataset_name(row.get("file_key") or ""): row for row in kept}
-    found = {image_id: by_name.get(name) for image_id, name in wanted.items()}
+    found = {row["id"]: by_name.get(str(row.get("duplicate_of") or "")) for row in duplicates}
     return {image_id: row for image_id, row in found.items() if row is not None}
 
 
@@ -69,12 +75,12 @@ def _dataset_name(file_key: str) -> str:
 async def review_post(request: Request, job_id: str) -> Response:
     """Reject or restore the ticked images, then show the same grid again."""
     fields = await checked_form(request)
-    action = (fields.get("action") or [""])[0]
+    action = str((fields.get("action") or [""])[0])
     if action not in ("reject", "restore"):
         raise ApiFailure(400, "bad_request", "choose reject or restore")
     api = caller_api(request)
     for value in fields.get("image", []):
         if isinstance(value, str) and value.isdigit():
             await api.post(f"/jobs/{job_id}/images/{int(value)}/{action}")
-    back = (fields.get("back") or [""])[0]
+    back = str((fields.get("back") or [""])[0])
     return RedirectResponse(f"{PREFIX}/jobs/{job_id}/review?{back}", status_code=303)

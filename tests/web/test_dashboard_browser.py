@@ -49,6 +49,17 @@ def api(service: Service, path: str, **params: Any) -> Any:
     return answer
 
 
+def assert_fits_a_phone(page: Any, folder: Path, name: str) -> None:
+    """At a phone's width the page scrolls only down, never sideways."""
+    size = page.viewport_size
+    page.set_viewport_size({"width": 390, "height": 844})
+    try:
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        save_screenshot(page, folder, name)
+    finally:
+        page.set_viewport_size(size)
+
+
 def wait_for_zip(service: Service, job_id: str) -> None:
     """Until the ZIP packaged at the job's end is in storage (so no packaging is in flight)."""
     deadline = time.monotonic() + WORK_SECONDS
@@ -93,6 +104,13 @@ def test_build_watch_review_and_download_in_the_browser(
     page.reload()
     expect(page.locator("table.funnel").first).to_be_visible()
     save_screenshot(page, tmp_path, "dashboard-job.png")
+    assert_fits_a_phone(page, tmp_path, "dashboard-job-phone.png")
+    page.keyboard.press("Tab")  # the first stop is the skip link, drawn with a focus ring
+    focused = "getComputedStyle(document.activeElement).outlineStyle"
+    assert (page.evaluate("document.activeElement.className"), page.evaluate(focused)) == (
+        "skip",
+        "solid",
+    )
     wait_for_zip(service, job_id)
 
     page.get_by_role("link", name="Review images").click()
@@ -109,6 +127,8 @@ def test_build_watch_review_and_download_in_the_browser(
     expect(second).to_have_attribute("data-rejected", "yes")
     expect(page.locator("#review-status")).to_have_text("1 image restored.")
     save_screenshot(page, tmp_path, "dashboard-review.png")
+
+    assert_fits_a_phone(page, tmp_path, "dashboard-review-phone.png")
 
     rejected = api(service, f"/jobs/{job_id}/images", status="rejected").json()["items"]
     assert [image["id"] for image in rejected] == [int(second.get_attribute("data-id") or 0)]

@@ -142,6 +142,9 @@ def test_build_watch_review_and_download_in_the_browser(
     assert len(pictures) == PER_CLASS * len(KEYWORDS) - 1
     assert not any(rejected[0]["sha256"][:20] in name for name in pictures)
     assert any(restored["sha256"][:20] in name for name in pictures)
+    page.goto(f"/dashboard/jobs/{job_id}")
+    page.get_by_role("link", name="Report (HTML)").click()
+    expect(page).to_have_title(re.compile("PixCrawler report"))
     alice.assert_clean()
 
     bob = open_page()

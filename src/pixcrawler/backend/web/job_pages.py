@@ -121,4 +121,5 @@ async def _delivered(request: Request, api: Api, job_id: str, export: str, path:
         raise ApiFailure(answer.status_code, "error", "this export is not available")
     if export == "report":  # self-contained: inline styles and embedded images, no script
         answer.headers["content-security-policy"] = REPORT_CSP
+        answer.headers["content-disposition"] = 'inline; filename="report.html"'  # shown
     return answer

@@ -10,6 +10,7 @@ from pixcrawler.cli import build as _build  # noqa: F401 - registers the command
 from pixcrawler.cli import folders as _folders  # noqa: F401 - registers the commands
 from pixcrawler.cli import jobs as _jobs  # noqa: F401 - registers the commands
 from pixcrawler.cli import package as _package  # noqa: F401 - registers the commands
+from pixcrawler.cli import remote as _remote  # noqa: F401 - registers the commands
 from pixcrawler.cli import serve as _serve  # noqa: F401 - registers the command
 from pixcrawler.cli._common import app, console, fail
 from pixcrawler.config import get_settings

@@ -57,6 +57,7 @@ def create_app(settings: Settings | None = None, *, context: JobContext | None =
     def prometheus() -> Response:
         return Response(metrics.render(), media_type=CONTENT_TYPE)
 
+    metrics.use_routes([*app.openapi()["paths"], "/metrics"])
     _middleware(app, settings, metrics)
     return app
 

@@ -1,12 +1,14 @@
 """``/metrics`` in Prometheus format: request latency by route, and from the job database jobs
 by state, images by status, and HTTP attempts and retries by outcome reason."""
 
+import re
 from collections.abc import Iterator
 
 from prometheus_client import CollectorRegistry, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 from sqlalchemy import func, select
+from starlette.routing import compile_path
 from starlette.types import Scope
 
 from pixcrawler.backend.db import Image, Job, session_scope
@@ -71,12 +73,23 @@ class Metrics:
             ["route", "method", "status"], registry=self.registry,
         )  # fmt: skip
         self.registry.register(JobDatabaseCollector(context))
+        self._routes: list[tuple[re.Pattern[str], str]] = []
 
     def observe(self, scope: Scope, status: int, seconds: float) -> None:
         """Record one request under its route template (``/api/v1/jobs/{job_id}``)."""
-        route = scope.get("route")
-        template = getattr(route, "path", None) or "unmatched"
+        template = self._template(scope.get("path", ""))
         self.latency.labels(template, scope.get("method", ""), str(status)).observe(seconds)
+
+    def use_routes(self, templates: list[str]) -> None:
+        """The route templates requests are reported under (the app's OpenAPI paths)."""
+        self._routes = [(compile_path(template)[0], template) for template in templates]
+
+    def _template(self, path: str) -> str:
+        # By template, never the raw path: ids in label values would grow series without end.
+        for pattern, template in self._routes:
+            if pattern.match(path):
+                return template
+        return "unmatched"
 
     def render(self) -> bytes:
         """The exposition text."""

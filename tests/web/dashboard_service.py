@@ -66,6 +66,7 @@ def running_service(data_dir: Path, engine_env: dict[str, str]) -> Iterator[Serv
     process = subprocess.Popen(
         [sys.executable, "-m", "pixcrawler", "serve", "--port", str(port)],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        cwd=data_dir.parent,  # the embedded broker writes a ``control`` folder in the cwd
         start_new_session=True,  # its own group: stopping it stops the worker too
     )  # fmt: skip
     drain = threading.Thread(target=_drain, args=(process,), daemon=True)

@@ -24,7 +24,8 @@ STATIC = Path(__file__).resolve().parents[2] / "src/pixcrawler/backend/web"
 
 
 @pytest.fixture
-def client(monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
+def client(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[TestClient]:
+    monkeypatch.chdir(tmp_path)  # the embedded broker writes a ``control`` folder in the cwd
     monkeypatch.setenv("PIXCRAWLER_SUPABASE_URL", SUPABASE_URL)
     monkeypatch.setenv("PIXCRAWLER_SUPABASE_JWT_SECRET", JWT_SECRET)
     get_settings.cache_clear()

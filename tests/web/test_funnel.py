@@ -34,3 +34,5 @@ def test_reasons_and_retries() -> None:
         ("download_failed", "http 503", 1),
     ]  # fmt: skip
     assert summary.retries_by_reason() == [("succeeded on a later attempt", 2), ("http 503", 2)]
+    assert summary.attempts_known
+    assert not summarize_rows([{"label": "fox", "status": "kept"}]).attempts_known

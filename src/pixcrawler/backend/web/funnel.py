@@ -49,6 +49,8 @@ class JobSummary:
     reasons: Counter[tuple[str, str]] = field(default_factory=Counter)
     retries: Counter[str] = field(default_factory=Counter)
     rows: int = 0
+    #: Whether the rows carry attempt counts (the API's image rows may leave them out).
+    attempts_known: bool = False
 
     def top_reasons(self, limit: int = 8) -> list[tuple[str, str, int]]:
         """The most frequent ``(status, reason, rows)`` among rejected rows."""
@@ -69,6 +71,7 @@ def summarize_rows(rows: Iterable[Mapping[str, Any]]) -> JobSummary:
         status, reason = str(row.get("status", "")), str(row.get("reason") or "")
         if status != "kept":
             summary.reasons[(status, reason or status)] += 1
+        summary.attempts_known |= "attempts" in row
         extra = int(row.get("attempts") or 0) - 1
         if extra > 0:
             summary.retries[reason or "succeeded on a later attempt"] += extra

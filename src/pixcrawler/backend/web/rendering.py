@@ -41,19 +41,7 @@ def _when(value: str | None) -> str:
     return datetime.fromisoformat(value.replace("Z", "+00:00")).strftime("%Y-%m-%d %H:%M")
 
 
-def _size(value: int | None) -> str:
-    if value is None:
-        return "—"
-    size, unit = float(value), "B"
-    for unit in ("B", "KB", "MB", "GB", "TB"):
-        if size < 1024 or unit == "TB":
-            break
-        size /= 1024
-    return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-
-
 templates.env.filters["when"] = _when
-templates.env.filters["size"] = _size
 
 
 def caller_api(request: Request) -> Api:

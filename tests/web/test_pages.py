@@ -196,3 +196,17 @@ def test_completed_review_rows_pair_duplicates_with_their_original() -> None:
                   {"id": 8, "label": "fox", "duplicate_of": "images/fox/gone.jpg"},
                   {"id": 9, "label": "fox"}]  # fmt: skip
     assert originals_of(duplicates, kept) == {7: kept[1]}
+
+
+def test_the_cancel_button_cancels_through_the_api(client: TestClient) -> None:
+    token = signed_in(client, new_key(client, "alice@example.org"))
+    created = client.post("/dashboard/new", data=KEYWORD_FORM | {"form_token": token},
+                          follow_redirects=False)  # fmt: skip
+    job = created.headers["location"]
+    answer = client.post(f"{job}/cancel", data={"form_token": token}, follow_redirects=False)
+    assert (answer.status_code, answer.headers["location"]) == (303, job)
+    page = client.get(job).text
+    assert '<span class="status status-cancelled" id="job-status">cancelled</span>' in page
+    assert 'data-live="no"' in page and 'http-equiv="refresh"' not in page
+    again = client.post(f"{job}/cancel", data={"form_token": token})
+    assert again.status_code == 409 and "<h1>Something went wrong</h1>" in again.text

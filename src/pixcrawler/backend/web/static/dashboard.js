@@ -101,6 +101,10 @@ function setupReview() {
   async function review(action) {
     const selected = tiles.filter((tile) => tile.querySelector("input[name=image]:checked"));
     const targets = selected.length ? selected : (current >= 0 ? [tiles[current]] : []);
+    if (!targets.length) {
+      status.textContent = "Press j to choose an image first.";
+      return;
+    }
     const wanted = action === "reject" ? "yes" : "no";
     const todo = targets.filter((t) => t.querySelector("input[name=image]") && t.dataset.rejected !== wanted);
     for (const tile of todo) {

@@ -8,7 +8,10 @@ from sqlalchemy import inspect
 from pixcrawler.backend.db import Base, make_engine
 from pixcrawler.backend.db.migrate import HEAD_REVISION, alembic_config, downgrade, upgrade
 
-TABLES = {"users", "projects", "datasets", "api_keys", "jobs", "chunks", "images", "activity"}
+TABLES = {
+    "users", "projects", "datasets", "api_keys", "jobs", "chunks", "images", "class_quotas",
+    "chunk_quotas", "activity",
+}  # fmt: skip
 
 
 def schema_diff(url: str) -> list[object]:

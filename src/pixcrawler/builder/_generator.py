@@ -23,7 +23,15 @@ from PIL import Image
 from pixcrawler.builder.dataset import export_dataset
 from pixcrawler.builder.dataset import state as _state
 from pixcrawler.builder.dataset.slug import unique_slugs
-from pixcrawler.records import Candidate, Download, ImageInfo, Outcome, QueryReport, Status
+from pixcrawler.records import (
+    Candidate,
+    Download,
+    ImageInfo,
+    ManifestRow,
+    Outcome,
+    QueryReport,
+    Status,
+)
 from pixcrawler.utility.logging_config import get_logger
 from pixcrawler.validator.dedup import DedupIndex
 
@@ -131,8 +139,8 @@ class DatasetWriter:
         ``order`` is the candidate's position in this run's input: exports list candidates in
         input order, and a row first seen in an earlier run keeps its earlier place.
         """
-        seq = self._first_new_seq + order
-        _state.upsert(self.conn, _state.outcome_row(outcome, retryable=retryable, seq=seq))
+        row = ManifestRow.from_outcome(outcome, retryable=retryable)
+        _state.record(self.conn, row, seq=self._first_new_seq + order)
         self._pending += 1
         if self._pending >= _COMMIT_EVERY:
             self.commit()
@@ -153,7 +161,7 @@ class DatasetWriter:
     def export(self, label_formats: Iterable[str]) -> None:
         """Write manifest, metadata and label files from the state (atomic replacements)."""
         self.commit()
-        export_dataset(self.root, self.conn, self._slugs, tuple(label_formats))
+        export_dataset(self.root, _state.iter_rows(self.conn), self._slugs, tuple(label_formats))
 
     def close(self) -> None:
         """Commit and close the state database."""

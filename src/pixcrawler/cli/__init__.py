@@ -7,6 +7,7 @@ import pydantic
 import typer
 
 from pixcrawler.cli import build as _build  # noqa: F401 - registers the command
+from pixcrawler.cli import engines as _engines  # noqa: F401 - registers the commands
 from pixcrawler.cli import folders as _folders  # noqa: F401 - registers the commands
 from pixcrawler.cli import jobs as _jobs  # noqa: F401 - registers the commands
 from pixcrawler.cli import package as _package  # noqa: F401 - registers the commands
@@ -40,6 +41,8 @@ def main_options(
 
 def _settings_error(exc: pydantic.ValidationError) -> str:
     first = exc.errors()[0]
+    if not first["loc"]:  # a rule between settings names them itself
+        return f"invalid settings: {first['msg'].removeprefix('Value error, ')}"
     name = "PIXCRAWLER_" + "_".join(str(part) for part in first["loc"]).upper()
     return f"invalid setting {name}: {first['msg']}"
 

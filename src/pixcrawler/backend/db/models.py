@@ -1,13 +1,14 @@
-"""The job database's tables: users and their datasets, API keys, jobs, chunks and images."""
+"""The job database's tables: users and their datasets, API keys, jobs, chunks, images, quotas."""
 
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from pixcrawler.backend.db._base import Base, BigId, new_job_id, utcnow
+from pixcrawler.records import Status
 
 
 class JobStatus(StrEnum):
@@ -139,6 +140,13 @@ JOB_COUNTERS = frozenset(
 )
 
 
+#: The job counter each image status adds to (``candidates`` counts them all).
+IMAGE_COUNTERS = {
+    Status.KEPT: "kept", Status.DOWNLOAD_FAILED: "failed", Status.DUPLICATE: "duplicates",
+    Status.INVALID: "invalid", Status.FILTERED: "filtered",
+}  # fmt: skip
+
+
 class Chunk(Base):
     """A slice of a job (a label × engine × query's pages, URL-list rows…) run by one task."""
 
@@ -196,6 +204,8 @@ class Image(Base):
     license_url: Mapped[str | None] = mapped_column(Text)
     attribution: Mapped[str | None] = mapped_column(Text)
     duplicate_of: Mapped[str | None] = mapped_column(String(1024))
+    cross_class: Mapped[bool] = mapped_column(default=False, server_default=false())
+    retryable: Mapped[bool] = mapped_column(default=False, server_default=false())
     quality: Mapped[dict[str, Any] | None]
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     #: Set while a reviewer has rejected the image: it is out of the exports until restored.
@@ -214,3 +224,31 @@ class Activity(Base):
     target: Mapped[str] = mapped_column(String(200), default="")
     request_id: Mapped[str] = mapped_column(String(64), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ClassQuota(Base):
+    """A per-class quota shared by a job's chunks: slots taken (kept or in flight) and kept.
+
+    A chunk takes a slot before it downloads an image of the class and gives it back when the
+    image is not kept, so the job's chunks together fetch about what the class may keep.
+    """
+
+    __tablename__ = "class_quotas"
+
+    job_id: Mapped[str] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"), primary_key=True)
+    label: Mapped[str] = mapped_column(String(200), primary_key=True)
+    taken: Mapped[int] = mapped_column(default=0, server_default="0")
+    kept: Mapped[int] = mapped_column(default=0, server_default="0")
+
+
+class ChunkQuota(Base):
+    """The slots of a class one chunk holds, given back if the chunk is run again from scratch."""
+
+    __tablename__ = "chunk_quotas"
+
+    chunk_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("chunks.id", ondelete="CASCADE"), primary_key=True
+    )
+    label: Mapped[str] = mapped_column(String(200), primary_key=True)
+    taken: Mapped[int] = mapped_column(default=0, server_default="0")
+    kept: Mapped[int] = mapped_column(default=0, server_default="0")

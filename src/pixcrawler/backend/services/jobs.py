@@ -41,7 +41,7 @@ def start_job(ctx: JobContext, *, user_id: int, spec: JobSpec) -> str:
     for key in spec.source_keys:
         if not key.startswith(mine) or "/" in key[len(mine) :] or not ctx.storage.exists(key):
             raise RecordNotFoundError(f"no such upload {key!r}")
-    job_id = submit_job(ctx, kind=spec.kind, spec=spec.to_json(), user_id=user_id)
+    job_id = submit_job(ctx, spec, user_id=user_id)
     send_plan(job_id)
     logger.bind(operation="job_creation", user_id=user_id, job_id=job_id, kind=str(spec.kind)).info(
         "job submitted through the API"

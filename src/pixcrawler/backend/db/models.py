@@ -212,20 +212,6 @@ class Image(Base):
     rejected_at: Mapped[datetime | None]
 
 
-class Activity(Base):
-    """One thing a user did through the service (created, cancelled, rejected, exported…)."""
-
-    __tablename__ = "activity"
-    __table_args__ = (Index(None, "user_id", "id"),)
-
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    action: Mapped[str] = mapped_column(String(64))
-    target: Mapped[str] = mapped_column(String(200), default="")
-    request_id: Mapped[str] = mapped_column(String(64), default="")
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-
 class ClassQuota(Base):
     """A per-class quota shared by a job's chunks: slots taken (kept or in flight) and kept.
 
@@ -252,3 +238,17 @@ class ChunkQuota(Base):
     label: Mapped[str] = mapped_column(String(200), primary_key=True)
     taken: Mapped[int] = mapped_column(default=0, server_default="0")
     kept: Mapped[int] = mapped_column(default=0, server_default="0")
+
+
+class Activity(Base):
+    """One thing a user did through the service (created, cancelled, rejected, exported…)."""
+
+    __tablename__ = "activity"
+    __table_args__ = (Index(None, "user_id", "id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    action: Mapped[str] = mapped_column(String(64))
+    target: Mapped[str] = mapped_column(String(200), default="")
+    request_id: Mapped[str] = mapped_column(String(64), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -19,8 +19,8 @@ out = Console()
 
 def fail(message: str, code: int = 2) -> NoReturn:
     """Print one clear line and exit non-zero; never a traceback for bad input."""
-    # Escaped: a message may hold brackets (``pixcrawler[distributed]``, a URL) Rich would eat.
-    console.print(f"[red]error:[/red] {escape(message)}", highlight=False)
+    # One line however narrow the terminal; brackets in the message are text, not markup.
+    console.print(f"[red]error:[/red] {escape(message)}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
 
 

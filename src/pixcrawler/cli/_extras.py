@@ -14,7 +14,7 @@ _PROVIDERS = {
     "azure": ("Azure storage needs", "azure"),
     **dict.fromkeys(("boto3", "botocore", "s3transfer"), ("S3 storage needs", "s3")),
     **dict.fromkeys(
-        ("fastapi", "starlette", "uvicorn", "jwt", "prometheus_client", "multipart"),
+        ("fastapi", "starlette", "uvicorn", "jwt", "prometheus_client", "multipart", "jinja2"),
         ("the service needs", "service"),
     ),
 }

@@ -118,7 +118,10 @@ def download_chunk(self: Task, *, job_id: str, chunk_id: int) -> int | None:
 
 
 def _run_chunk(task: Task, job_id: str, chunk_id: int) -> int | None:
-    done = run_chunk(job_context(), job_id=job_id, chunk_id=chunk_id, task_id=task.request.id)
+    done = run_chunk(
+        job_context(), job_id=job_id, chunk_id=chunk_id,
+        task_id=task.request.id, retries=task.request.retries or 0,
+    )  # fmt: skip
     if done.last:
         send_finalize(job_id)
     return done.kept

@@ -195,7 +195,11 @@ def test_private_targets_are_refused_without_a_request(
 ) -> None:
     failure = fetch_error(failure_modes["ok_1"], allow_private_network=False)
     assert isinstance(failure, errors.PolicyError)
-    assert failure.reason == "private network address refused (127.0.0.1)"
+    assert failure.reason == (
+        "private network address refused (127.0.0.1); allow with "
+        "PIXCRAWLER_ALLOW_PRIVATE_NETWORK=1 set where downloads run (on the workers for a "
+        "distributed job)"
+    )
     assert failure.attempts == 0
     assert server.count(failure_modes["ok_1"]) == 0
 

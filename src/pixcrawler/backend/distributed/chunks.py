@@ -179,7 +179,9 @@ def _build(ctx: JobContext, workdir: Path, chunk: _Chunk, spec: JobSpec) -> list
     source: KeywordPlan | list[Candidate]
     quota = None
     if chunk.kind is ChunkKind.DISCOVER:
-        source = spec.keyword_plan((chunk.payload["label"],))
+        label = chunk.payload["label"]
+        fixed = chunk.payload.get("queries")  # set by the plan step, generate_keywords
+        source = spec.keyword_plan((label,), {label: tuple(fixed)} if fixed else None)
     else:
         source = [Candidate(**candidate) for candidate in chunk.payload["candidates"]]
         if spec.per_class is not None:

@@ -117,6 +117,7 @@ def webdataset_shard(job_id: JobId, caller: CurrentUser, context: ContextDep,
     names = {key.rsplit("/", 1)[-1]: key for key in webdataset_keys(context, job_id=job_id)}
     if shard not in names:  # only listed names: no path reaches outside the job's shards
         raise not_found("shard")
+    _log(context, caller, job_id, "webdataset.shard", "hot", ready=True)
     return deliver(context.storage, names[shard], filename=shard, media_type=_SHARD_TYPE)
 
 

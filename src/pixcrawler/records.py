@@ -38,6 +38,9 @@ class Candidate:
     file_type: str | None = None
     #: Whether the source flagged it as mature/sensitive; None when the source does not say.
     mature: bool | None = None
+    #: Why a source row cannot be fetched ("bad row at line 7: not UTF-8"): such a candidate is
+    #: recorded with this reason and never requested.
+    problem: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,6 +15,7 @@ from pixcrawler.cli import remote as _remote  # noqa: F401 - registers the comma
 from pixcrawler.cli import serve as _serve  # noqa: F401 - registers the command
 from pixcrawler.cli._common import app, console, fail
 from pixcrawler.config import get_settings
+from pixcrawler.errors import DatabaseConnectionError
 from pixcrawler.utility.logging_config import configure_logging
 
 _LEVELS = {"TRACE", "DEBUG", "INFO", "SUCCESS", "WARNING", "ERROR", "CRITICAL"}
@@ -54,6 +55,11 @@ def main() -> None:
     except KeyboardInterrupt:
         console.print("interrupted")
         sys.exit(130)
+    except DatabaseConnectionError as exc:  # any command that needs the job database
+        try:
+            fail(f"job database unavailable: {exc.reason}", 1)
+        except typer.Exit as exit_:
+            sys.exit(exit_.exit_code)
     finally:
         # The command is done: the collector's pass over a large heap (a build's records,
         # SQLAlchemy, Celery) at interpreter exit would only delay the prompt.

@@ -38,7 +38,11 @@ def worker(
     concurrency: Annotated[int, typer.Option(help="Worker processes.")] = 2,
 ) -> None:
     """Start a Celery worker for distributed jobs (broker from PIXCRAWLER_BROKER_URL)."""
+    from pixcrawler.backend.db.migrate import ensure_current
     from pixcrawler.celery_app import app as celery_app
+    from pixcrawler.config import get_settings
+
+    ensure_current(get_settings().resolved_database_url())  # a bad database: one line, now
 
     celery_app.worker_main(
         ["worker", "-Q", queues, "--concurrency", str(concurrency), "--without-heartbeat",

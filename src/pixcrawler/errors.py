@@ -18,7 +18,9 @@ Hierarchy::
     │   ├── RateLimitError           HTTP 429, carries Retry-After
     │   ├── ServiceUnavailableError  HTTP 503 / 504
     │   ├── TimeoutException         connect/read/total deadline exceeded
-    │   └── NetworkError             connection refused/reset, DNS failure, broken stream
+    │   ├── NetworkError             connection refused/reset, DNS failure, broken stream
+    │   └── (``pixcrawler.client``)  RateLimited (429), Unavailable (503 / 504): API answers,
+    │                                also ``client.ApiError``s, so the client's retry is this one
     └── InfrastructureError          our own machinery failed; a Celery task retries (max 3, 60 s)
         └── DatabaseConnectionError  the job database is unreachable (SQLAlchemy connect errors)
 

@@ -195,6 +195,24 @@ def test_keys_are_shown_once_stored_hashed_and_record_their_last_use(
     assert JWT_SECRET  # the suite's Supabase secret is configured for these tests
 
 
+def test_last_use_is_written_once_a_minute_not_on_every_request(
+    api: TestClient, alice: Caller, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from datetime import timedelta
+
+    from pixcrawler.backend.services import accounts
+
+    def last_used() -> str:
+        keys = api.get("/api/v1/api-keys", headers=alice.headers).json()["items"]
+        return str(keys[0]["last_used_at"])
+
+    first = last_used()
+    assert last_used() == first  # a second request within the minute writes nothing
+    later = accounts.utcnow() + accounts.LAST_USED_RESOLUTION + timedelta(seconds=1)
+    monkeypatch.setattr(accounts, "utcnow", lambda: later)
+    assert last_used() != first
+
+
 def test_a_user_key_cannot_issue_an_admin_key(api: TestClient, alice: Caller) -> None:
     answer = api.post("/api/v1/api-keys", json={"name": "x", "scopes": ["admin"]},
                       headers=alice.headers)  # fmt: skip

@@ -3,20 +3,14 @@ worker on the embedded broker) over PostgreSQL, driven through the Python client
 
 import io
 import os
-import signal
-import socket
-import subprocess
-import sys
-import time
 import zipfile
 from collections.abc import Iterator
-from contextlib import suppress
 from pathlib import Path
 
-import httpx
 import pytest
 
 from api.conftest import JWT_SECRET, SUPABASE_URL, supabase_token
+from api.serving import running_service
 from pixcrawler.client import Client
 from support.deployment import schema_url  # noqa: F401 - the fixture
 from support.search_world import SearchWorld
@@ -24,50 +18,16 @@ from support.search_world import SearchWorld
 pytestmark = pytest.mark.slow
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture
 def service(tmp_path: Path, schema_url: str, world: SearchWorld) -> Iterator[str]:  # noqa: F811
     """``pixcrawler serve`` on a free port; stopped (with its worker) afterwards."""
     world.install(["openverse"], images_per_query=6, pages=1)
-    port = _free_port()
     env = {**os.environ, **world.base_urls(),
            "PIXCRAWLER_DATABASE_URL": schema_url, "PIXCRAWLER_DATA_DIR": str(tmp_path / "data"),
            "PIXCRAWLER_SUPABASE_URL": SUPABASE_URL, "PIXCRAWLER_SUPABASE_JWT_SECRET": JWT_SECRET,
            "PIXCRAWLER_WATCHDOG_INTERVAL": "0"}  # fmt: skip
-    log = (tmp_path / "serve.log").open("w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "pixcrawler", "serve", "--port", str(port)],
-        env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    try:
-        _wait_ready(base, proc, tmp_path / "serve.log")
+    with running_service(env, tmp_path / "serve.log") as base:
         yield base
-    finally:
-        with suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGINT)  # serve stops its worker on the way out
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-        log.close()
-
-
-def _wait_ready(base: str, proc: subprocess.Popen[bytes], log: Path) -> None:
-    for _ in range(600):  # bounded: 60 s
-        if proc.poll() is not None:
-            raise AssertionError(f"serve exited: {log.read_text()[-2000:]}")
-        with suppress(httpx.HTTPError):
-            if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                return
-        time.sleep(0.1)
-    raise AssertionError(f"serve did not get ready: {log.read_text()[-2000:]}")
 
 
 def test_a_signed_in_user_gets_a_reviewed_dataset_through_the_api(

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import Query
 
+from pixcrawler.backend.api.params import MAX_BIG_ID
 from pixcrawler.backend.api.problems import ApiError
 
 MAX_LIMIT = 200
@@ -36,9 +37,11 @@ def decode_cursor(token: str | None) -> Any:
         raise ApiError(400, "bad_cursor", "cursor is not one this API returned") from exc
 
 
-def int_cursor(token: str | None) -> int | None:
-    """A cursor that must hold an integer id."""
+def int_cursor(token: str | None, *, maximum: int = MAX_BIG_ID) -> int | None:
+    """A cursor that must hold an integer id, at most ``maximum`` (what its column holds)."""
     value = decode_cursor(token)
-    if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
+    if value is None:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= maximum:
         raise ApiError(400, "bad_cursor", "cursor is not one this API returned")
     return value

@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from pixcrawler.backend.api.context import current_request_id
@@ -112,6 +113,12 @@ def install_error_handlers(app: FastAPI) -> None:
         message = f"{where}: {first.get('msg', 'invalid')}" if where else "invalid request"
         return error_response(422, "invalid_request", message)
 
+    async def unstorable(_: Request, exc: Exception) -> JSONResponse:
+        # The database refused a value the schema let through (PostgreSQL: a NUL byte in text
+        # or JSON, a number past its column): the request's fault, not the server's.
+        logger.bind(error_type=type(exc).__name__).info("value refused by the database")
+        return error_response(400, "bad_request", "a value in the request cannot be stored")
+
     async def too_large(_: Request, exc: Exception) -> JSONResponse:
         return error_response(413, "payload_too_large", "request body too large")
 
@@ -125,4 +132,5 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, http_error)
     app.add_exception_handler(RequestValidationError, invalid)
     app.add_exception_handler(BodyTooLarge, too_large)
+    app.add_exception_handler(DataError, unstorable)
     app.add_exception_handler(Exception, unexpected)

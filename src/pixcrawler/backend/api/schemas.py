@@ -5,6 +5,7 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from pixcrawler.backend.api.params import BodyId
 from pixcrawler.builder.jobspec import JobSpec
 from pixcrawler.validator.levels import ValidationLevel
 
@@ -54,7 +55,7 @@ class DatasetCreate(BaseModel):
     """A new dataset in one of the user's projects."""
 
     model_config = ConfigDict(extra="forbid")
-    project_id: int = Field(examples=[3])
+    project_id: BodyId = Field(examples=[3])
     name: str = Field(min_length=1, max_length=200, examples=["foxes"])
 
 
@@ -76,7 +77,7 @@ class JobCreate(BaseModel):
         extra="forbid", json_schema_extra={"examples": [{"spec": _SPEC_EXAMPLE}]}
     )
     spec: JobSpec
-    dataset_id: int | None = None
+    dataset_id: BodyId | None = None
 
 
 class JobPublic(BaseModel):

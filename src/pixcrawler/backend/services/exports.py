@@ -111,7 +111,7 @@ def webdataset_keys(ctx: JobContext, *, job_id: str) -> list[str]:
         for shard in write_webdataset(root, Path(folder) / "shards"):
             ctx.storage.put(prefix + shard.name, shard)
             keys.append(prefix + shard.name)
-    logger.bind(operation="export", job_id=job_id, export_format="webdataset").info(
-        "webdataset written"
-    )
+    # Writing shards is packaging; the request that asked for them logs the export itself.
+    logger.bind(operation="compression", job_id=job_id, format="webdataset", tier="hot",
+                shards=len(keys)).info("webdataset written")  # fmt: skip
     return keys

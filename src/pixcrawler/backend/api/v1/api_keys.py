@@ -5,6 +5,7 @@ from sqlalchemy import select
 
 from pixcrawler.backend.api.deps import CurrentUser, SessionDep, Writer
 from pixcrawler.backend.api.pagination import Cursor, Limit, encode_cursor, int_cursor
+from pixcrawler.backend.api.params import MAX_ID, KeyId
 from pixcrawler.backend.api.problems import ApiError, not_found
 from pixcrawler.backend.api.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyPublic, Page
 from pixcrawler.backend.api.v1.common import ERRORS, note
@@ -33,7 +34,7 @@ def list_keys(caller: CurrentUser, session: SessionDep, cursor: Cursor = None,
               limit: Limit = 50) -> Page[ApiKeyPublic]:  # fmt: skip
     """The caller's keys (prefixes only), revoked ones included."""
     statement = select(ApiKey).where(ApiKey.user_id == caller.user_id)
-    after = int_cursor(cursor)
+    after = int_cursor(cursor, maximum=MAX_ID)
     if after is not None:
         statement = statement.where(ApiKey.id > after)
     rows = list(session.scalars(statement.order_by(ApiKey.id).limit(limit)))
@@ -42,7 +43,7 @@ def list_keys(caller: CurrentUser, session: SessionDep, cursor: Cursor = None,
 
 
 @router.delete("/{key_id}", response_model=ApiKeyPublic)
-def revoke_key(key_id: int, caller: Writer, session: SessionDep) -> ApiKey:
+def revoke_key(key_id: KeyId, caller: Writer, session: SessionDep) -> ApiKey:
     """Revoke a key at once; requests with it answer 401 from now on."""
     statement = select(ApiKey).where(ApiKey.id == key_id, ApiKey.user_id == caller.user_id)
     row = session.scalars(statement).first()

@@ -12,9 +12,11 @@ from pixcrawler.backend.services import Principal, record_activity
 ERRORS: dict[int | str, dict[str, Any]] = {
     status: {"model": ErrorBody, "description": text}
     for status, text in (
+        (400, "a value the API refuses (a cursor it did not return…)"),
         (401, "no valid credentials"), (403, "scope or limit refuses it"),
         (404, "no such resource, or not yours"), (422, "invalid request"),
         (429, "rate or per-user limit reached"),
+        (503, "a backing service (database, broker, storage) is unavailable; try again"),
     )
 }  # fmt: skip
 

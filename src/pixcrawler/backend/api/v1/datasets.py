@@ -5,6 +5,7 @@ from sqlalchemy import select
 
 from pixcrawler.backend.api.deps import CurrentUser, SessionDep, Writer
 from pixcrawler.backend.api.pagination import Cursor, Limit, encode_cursor, int_cursor
+from pixcrawler.backend.api.params import MAX_ID, DatasetId, ProjectFilter
 from pixcrawler.backend.api.schemas import DatasetCreate, DatasetPublic, Page
 from pixcrawler.backend.api.v1.common import ERRORS, note
 from pixcrawler.backend.db import Dataset, Project
@@ -26,7 +27,7 @@ def create_dataset(body: DatasetCreate, caller: Writer, session: SessionDep) -> 
 
 
 @router.get("", response_model=Page[DatasetPublic])
-def list_datasets(caller: CurrentUser, session: SessionDep, project_id: int | None = None,
+def list_datasets(caller: CurrentUser, session: SessionDep, project_id: ProjectFilter = None,
                   cursor: Cursor = None, limit: Limit = 50) -> Page[DatasetPublic]:  # fmt: skip
     """The caller's datasets, oldest first, optionally of one project."""
     statement = (
@@ -36,7 +37,7 @@ def list_datasets(caller: CurrentUser, session: SessionDep, project_id: int | No
     )
     if project_id is not None:
         statement = statement.where(Dataset.project_id == project_id)
-    after = int_cursor(cursor)
+    after = int_cursor(cursor, maximum=MAX_ID)
     if after is not None:
         statement = statement.where(Dataset.id > after)
     rows = list(session.scalars(statement.order_by(Dataset.id).limit(limit)))
@@ -45,6 +46,6 @@ def list_datasets(caller: CurrentUser, session: SessionDep, project_id: int | No
 
 
 @router.get("/{dataset_id}", response_model=DatasetPublic)
-def get_dataset(dataset_id: int, caller: CurrentUser, session: SessionDep) -> Dataset:
+def get_dataset(dataset_id: DatasetId, caller: CurrentUser, session: SessionDep) -> Dataset:
     """One dataset."""
     return owned_dataset(session, user_id=caller.user_id, dataset_id=dataset_id)

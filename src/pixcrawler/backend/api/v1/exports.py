@@ -11,8 +11,9 @@ from fastapi.responses import JSONResponse
 
 from pixcrawler.backend.api.delivery import deliver
 from pixcrawler.backend.api.deps import ContextDep, CurrentUser
+from pixcrawler.backend.api.params import JobId
 from pixcrawler.backend.api.problems import ApiError, not_found
-from pixcrawler.backend.api.schemas import ExportPending, Shards
+from pixcrawler.backend.api.schemas import ErrorBody, ExportPending, Shards
 from pixcrawler.backend.api.v1.common import ERRORS, note
 from pixcrawler.backend.db import JobStatus, session_scope
 from pixcrawler.backend.distributed import JobContext
@@ -33,15 +34,30 @@ router = APIRouter(prefix="/jobs/{job_id}/exports", tags=["exports"], responses=
 ArchiveFormat = Literal["zip", "7z", "tar.zst"]
 #: Seconds a client should wait before asking for an archive being packaged.
 PACKAGING_RETRY_AFTER = 2
-_FILE = {"description": "the file", "content": {"application/octet-stream": {}}}
+#: The media type each download is served as (and documented with).
+ARCHIVE_TYPES = {"zip": "application/zip", "7z": "application/x-7z-compressed",
+                 "tar.zst": "application/zstd"}  # fmt: skip
+METADATA_TYPES = {"jsonl": "application/x-ndjson", "csv": "text/csv",
+                  "parquet": "application/vnd.apache.parquet"}  # fmt: skip
+_SHARD_TYPE = "application/x-tar"
+_SIGNED = {"description": "a redirect to a signed URL (cloud storage)"}
+
+
+def _files(*types: str) -> dict[str, Any]:
+    return {"description": "the file", "content": {media: {} for media in types}}
+
+
 _ARCHIVE_DOC: dict[int | str, dict[str, Any]] = {
-    200: _FILE, 202: {"model": ExportPending}, 307: {"description": "signed URL"},
-    409: {"description": "the job is not completed"},
+    200: _files(*ARCHIVE_TYPES.values()), 202: {"model": ExportPending}, 307: _SIGNED,
+    409: {"model": ErrorBody, "description": "the job is not completed"},
 }  # fmt: skip
+_CONFLICT = _ARCHIVE_DOC[409]
 
 
 @router.get("/archive/{fmt}", response_class=Response, responses=_ARCHIVE_DOC)
-def archive(job_id: str, fmt: ArchiveFormat, caller: CurrentUser, context: ContextDep) -> Response:
+def archive(
+    job_id: JobId, fmt: ArchiveFormat, caller: CurrentUser, context: ContextDep
+) -> Response:
     """The dataset as one archive with ``SHA256SUMS`` (``zip`` is packaged as the job ends)."""
     _completed(context, caller, job_id)
     key = request_archive(context, job_id=job_id, fmt=fmt)
@@ -51,22 +67,31 @@ def archive(job_id: str, fmt: ArchiveFormat, caller: CurrentUser, context: Conte
         body = ExportPending(status="packaging", retry_after=PACKAGING_RETRY_AFTER)
         headers = {"Retry-After": str(PACKAGING_RETRY_AFTER)}
         return JSONResponse(body.model_dump(), status_code=202, headers=headers)
-    return deliver(context.storage, key, filename=key.rsplit("/", 1)[-1])
+    return deliver(context.storage, key, filename=key.rsplit("/", 1)[-1],
+                   media_type=ARCHIVE_TYPES[fmt])  # fmt: skip
 
 
-@router.get("/metadata", response_class=Response, responses={200: _FILE, 307: {}})
-def metadata(job_id: str, caller: CurrentUser, context: ContextDep,
+_METADATA_DOC: dict[int | str, dict[str, Any]] = {
+    200: _files(*METADATA_TYPES.values()),
+    307: _SIGNED,
+    409: _CONFLICT,
+}
+
+
+@router.get("/metadata", response_class=Response, responses=_METADATA_DOC)
+def metadata(job_id: JobId, caller: CurrentUser, context: ContextDep,
              format: Annotated[MetadataFormat, Query()] = "jsonl") -> Response:  # fmt: skip
     """Every kept image's metadata row as JSON lines, CSV or Parquet."""
     _completed(context, caller, job_id)
     key = metadata_key(context, job_id=job_id, fmt=format)
     _log(context, caller, job_id, f"metadata.{format}", "hot", ready=True)
-    return deliver(context.storage, key, filename=f"metadata.{format}")
+    return deliver(context.storage, key, filename=f"metadata.{format}",
+                   media_type=METADATA_TYPES[format])  # fmt: skip
 
 
 @router.get("/report", response_class=Response,
-            responses={200: {"content": {"text/html": {}}}, 307: {}})  # fmt: skip
-def report(job_id: str, caller: CurrentUser, context: ContextDep) -> Response:
+            responses={200: _files("text/html"), 307: _SIGNED, 409: _CONFLICT})  # fmt: skip
+def report(job_id: JobId, caller: CurrentUser, context: ContextDep) -> Response:
     """The self-contained HTML report (charts, per-class contact sheets)."""
     _completed(context, caller, job_id)
     key = report_key(context, job_id=job_id)
@@ -74,8 +99,8 @@ def report(job_id: str, caller: CurrentUser, context: ContextDep) -> Response:
     return deliver(context.storage, key, filename="report.html", media_type="text/html")
 
 
-@router.get("/webdataset", response_model=Shards)
-def webdataset(job_id: str, caller: CurrentUser, context: ContextDep) -> Shards:
+@router.get("/webdataset", response_model=Shards, responses={409: _CONFLICT})
+def webdataset(job_id: JobId, caller: CurrentUser, context: ContextDep) -> Shards:
     """The WebDataset shards' names (each downloadable below), written on first request."""
     _completed(context, caller, job_id)
     keys = webdataset_keys(context, job_id=job_id)
@@ -83,15 +108,17 @@ def webdataset(job_id: str, caller: CurrentUser, context: ContextDep) -> Shards:
     return Shards(shards=[key.rsplit("/", 1)[-1] for key in keys])
 
 
-@router.get("/webdataset/{shard}", response_class=Response, responses={200: _FILE, 307: {}})
-def webdataset_shard(job_id: str, caller: CurrentUser, context: ContextDep,
+@router.get("/webdataset/{shard}", response_class=Response,
+            responses={200: _files(_SHARD_TYPE), 307: _SIGNED, 409: _CONFLICT})  # fmt: skip
+def webdataset_shard(job_id: JobId, caller: CurrentUser, context: ContextDep,
                      shard: Annotated[str, Path(max_length=200)]) -> Response:  # fmt: skip
     """One WebDataset shard (a tar)."""
     _completed(context, caller, job_id)
     names = {key.rsplit("/", 1)[-1]: key for key in webdataset_keys(context, job_id=job_id)}
     if shard not in names:  # only listed names: no path reaches outside the job's shards
         raise not_found("shard")
-    return deliver(context.storage, names[shard], filename=shard, media_type="application/x-tar")
+    _log(context, caller, job_id, "webdataset.shard", "hot", ready=True)
+    return deliver(context.storage, names[shard], filename=shard, media_type=_SHARD_TYPE)
 
 
 def _completed(context: JobContext, caller: Principal, job_id: str) -> None:

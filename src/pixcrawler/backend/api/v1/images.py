@@ -10,6 +10,7 @@ from sqlalchemy import select
 from pixcrawler.backend.api.delivery import deliver
 from pixcrawler.backend.api.deps import ContextDep, CurrentUser, SessionDep, Writer
 from pixcrawler.backend.api.pagination import Cursor, Limit, encode_cursor, int_cursor
+from pixcrawler.backend.api.params import ImageId, JobId
 from pixcrawler.backend.api.problems import ApiError
 from pixcrawler.backend.api.schemas import ImagePublic, Page
 from pixcrawler.backend.api.v1.common import ERRORS, note
@@ -28,7 +29,7 @@ StatusFilter = Annotated[
 
 
 @router.get("", response_model=Page[ImagePublic])
-def list_images(job_id: str, caller: CurrentUser, session: SessionDep,
+def list_images(job_id: JobId, caller: CurrentUser, session: SessionDep,
                 label: Annotated[str | None, Query(max_length=200)] = None,
                 status: StatusFilter = None, cursor: Cursor = None,
                 limit: Limit = 100) -> Page[ImagePublic]:  # fmt: skip
@@ -50,26 +51,30 @@ def list_images(job_id: str, caller: CurrentUser, session: SessionDep,
 
 
 @router.get("/{image_id}", response_model=ImagePublic)
-def get_image(job_id: str, image_id: int, caller: CurrentUser, session: SessionDep) -> ImagePublic:
+def get_image(
+    job_id: JobId, image_id: ImageId, caller: CurrentUser, session: SessionDep
+) -> ImagePublic:
     """One image row."""
     return _public(owned_image(session, user_id=caller.user_id, job_id=job_id, image_id=image_id))
 
 
 @router.post("/{image_id}/reject", response_model=ImagePublic)
-def reject(job_id: str, image_id: int, caller: Writer, context: ContextDep) -> ImagePublic:
+def reject(job_id: JobId, image_id: ImageId, caller: Writer, context: ContextDep) -> ImagePublic:
     """Take a kept image out of the dataset: labels and archives are made again without it."""
     return _review(context, caller, job_id, image_id, rejected=True)
 
 
 @router.post("/{image_id}/restore", response_model=ImagePublic)
-def restore(job_id: str, image_id: int, caller: Writer, context: ContextDep) -> ImagePublic:
+def restore(job_id: JobId, image_id: ImageId, caller: Writer, context: ContextDep) -> ImagePublic:
     """Put a rejected image back into the dataset."""
     return _review(context, caller, job_id, image_id, rejected=False)
 
 
 @router.get("/{image_id}/thumbnail", response_class=Response,
             responses={200: {"content": {"image/jpeg": {}}}})  # fmt: skip
-def thumbnail(job_id: str, image_id: int, caller: CurrentUser, context: ContextDep) -> Response:
+def thumbnail(
+    job_id: JobId, image_id: ImageId, caller: CurrentUser, context: ContextDep
+) -> Response:
     """A JPEG at most 256 px on its longer side."""
     data = context.storage.get(_file_key(context, caller.user_id, job_id, image_id))
     with Picture.open(io.BytesIO(data)) as picture:
@@ -85,7 +90,9 @@ def thumbnail(job_id: str, image_id: int, caller: CurrentUser, context: ContextD
     response_class=Response,
     responses={200: {"content": {"image/*": {}}}, 307: {"description": "signed URL"}},
 )
-def original(job_id: str, image_id: int, caller: CurrentUser, context: ContextDep) -> Response:
+def original(
+    job_id: JobId, image_id: ImageId, caller: CurrentUser, context: ContextDep
+) -> Response:
     """The stored file as downloaded (a redirect to a signed URL on cloud storage)."""
     key = _file_key(context, caller.user_id, job_id, image_id)
     return deliver(context.storage, key, filename=key.rsplit("/", 1)[-1])

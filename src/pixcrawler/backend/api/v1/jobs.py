@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Request
 
 from pixcrawler.backend.api.deps import ContextDep, CurrentUser, SessionDep, Writer
 from pixcrawler.backend.api.pagination import Cursor, Limit, decode_cursor, encode_cursor
+from pixcrawler.backend.api.params import JobId
 from pixcrawler.backend.api.problems import ApiError
 from pixcrawler.backend.api.schemas import JobAction, JobCreate, JobPublic, Page, Revalidate
 from pixcrawler.backend.api.v1.common import ERRORS, note
@@ -64,13 +65,13 @@ def list_jobs(caller: CurrentUser, session: SessionDep, cursor: Cursor = None, l
 
 
 @router.get("/{job_id}", response_model=JobPublic)
-def get_job(job_id: str, caller: CurrentUser, session: SessionDep) -> Job:
+def get_job(job_id: JobId, caller: CurrentUser, session: SessionDep) -> Job:
     """One job: spec, state and totals."""
     return owned_job(session, user_id=caller.user_id, job_id=job_id)
 
 
 @router.post("/{job_id}/cancel", response_model=JobAction, responses=_CONFLICT)
-def cancel_job(job_id: str, request: Request, caller: Writer, context: ContextDep) -> JobAction:
+def cancel_job(job_id: JobId, request: Request, caller: Writer, context: ContextDep) -> JobAction:
     """Cancel the job: open chunks are cancelled, their tasks revoked."""
     tasks = _control(context, caller.user_id, job_id, lambda: cancel(
         context, request.app.state.celery, job_id=job_id))  # fmt: skip
@@ -79,7 +80,7 @@ def cancel_job(job_id: str, request: Request, caller: Writer, context: ContextDe
 
 
 @router.post("/{job_id}/retry", response_model=JobAction, responses=_CONFLICT)
-def retry_job(job_id: str, request: Request, caller: Writer, context: ContextDep) -> JobAction:
+def retry_job(job_id: JobId, request: Request, caller: Writer, context: ContextDep) -> JobAction:
     """Send the job's failed chunks again."""
     tasks = _control(context, caller.user_id, job_id, lambda: retry(
         context, request.app.state.celery, job_id=job_id))  # fmt: skip
@@ -88,7 +89,7 @@ def retry_job(job_id: str, request: Request, caller: Writer, context: ContextDep
 
 
 @router.post("/{job_id}/resume", response_model=JobAction, responses=_CONFLICT)
-def resume_job(job_id: str, request: Request, caller: Writer, context: ContextDep) -> JobAction:
+def resume_job(job_id: JobId, request: Request, caller: Writer, context: ContextDep) -> JobAction:
     """Send again the work no live worker holds (after workers died)."""
     done = _control(context, caller.user_id, job_id, lambda: resume(
         context, request.app.state.celery, job_id=job_id))  # fmt: skip
@@ -98,7 +99,9 @@ def resume_job(job_id: str, request: Request, caller: Writer, context: ContextDe
 
 @router.post("/{job_id}/revalidate", response_model=JobAction, status_code=202,
              responses=_CONFLICT)  # fmt: skip
-def revalidate_job(job_id: str, body: Revalidate, caller: Writer, context: ContextDep) -> JobAction:
+def revalidate_job(
+    job_id: JobId, body: Revalidate, caller: Writer, context: ContextDep
+) -> JobAction:
     """Re-check the completed job's kept images at ``level`` (a worker does it)."""
     from pixcrawler.celery_app import send_validation  # sent by name: no task module imported
 

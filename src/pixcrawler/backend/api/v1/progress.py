@@ -10,6 +10,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 
 from pixcrawler.backend.api.deps import ContextDep, CurrentUser
+from pixcrawler.backend.api.params import JobId
 from pixcrawler.backend.api.schemas import ClassProgress, JobProgressPublic, JobPublic
 from pixcrawler.backend.api.v1.common import ERRORS
 from pixcrawler.backend.db import JobStatus, session_scope
@@ -41,13 +42,13 @@ def snapshot(context: JobContext, user_id: int, job_id: str) -> JobProgressPubli
 
 
 @router.get("/{job_id}/progress", response_model=JobProgressPublic)
-def progress(job_id: str, caller: CurrentUser, context: ContextDep) -> JobProgressPublic:
+def progress(job_id: JobId, caller: CurrentUser, context: ContextDep) -> JobProgressPublic:
     """Chunks settled, totals, and per-class counts by status."""
     return snapshot(context, caller.user_id, job_id)
 
 
 @router.get("/{job_id}/events", response_class=StreamingResponse, responses=_SSE_DOC)
-async def events(job_id: str, caller: CurrentUser, context: ContextDep) -> StreamingResponse:
+async def events(job_id: JobId, caller: CurrentUser, context: ContextDep) -> StreamingResponse:
     """Server-Sent Events: a ``progress`` event whenever something changed, then ``end``."""
     first = await run_in_threadpool(snapshot, context, caller.user_id, job_id)
     headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}

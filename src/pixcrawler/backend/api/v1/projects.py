@@ -5,6 +5,7 @@ from sqlalchemy import select
 
 from pixcrawler.backend.api.deps import CurrentUser, SessionDep, Writer
 from pixcrawler.backend.api.pagination import Cursor, Limit, encode_cursor, int_cursor
+from pixcrawler.backend.api.params import MAX_ID, ProjectId
 from pixcrawler.backend.api.schemas import Named, Page, ProjectPublic
 from pixcrawler.backend.api.v1.common import ERRORS, note
 from pixcrawler.backend.db import Project
@@ -28,7 +29,7 @@ def list_projects(caller: CurrentUser, session: SessionDep, cursor: Cursor = Non
                   limit: Limit = 50) -> Page[ProjectPublic]:  # fmt: skip
     """The caller's projects, oldest first."""
     statement = select(Project).where(Project.user_id == caller.user_id)
-    after = int_cursor(cursor)
+    after = int_cursor(cursor, maximum=MAX_ID)
     if after is not None:
         statement = statement.where(Project.id > after)
     rows = list(session.scalars(statement.order_by(Project.id).limit(limit)))
@@ -37,13 +38,13 @@ def list_projects(caller: CurrentUser, session: SessionDep, cursor: Cursor = Non
 
 
 @router.get("/{project_id}", response_model=ProjectPublic)
-def get_project(project_id: int, caller: CurrentUser, session: SessionDep) -> Project:
+def get_project(project_id: ProjectId, caller: CurrentUser, session: SessionDep) -> Project:
     """One project."""
     return owned_project(session, user_id=caller.user_id, project_id=project_id)
 
 
 @router.delete("/{project_id}", status_code=204, response_class=Response)
-def delete_project(project_id: int, caller: Writer, session: SessionDep) -> Response:
+def delete_project(project_id: ProjectId, caller: Writer, session: SessionDep) -> Response:
     """Delete a project and its datasets (their jobs stay, unlinked)."""
     project = owned_project(session, user_id=caller.user_id, project_id=project_id)
     session.delete(project)

@@ -5,14 +5,13 @@ import warnings
 from dataclasses import dataclass
 from typing import Literal
 
-import imagehash
-import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 from pixcrawler.config import Settings
 from pixcrawler.errors import ValidationError
 from pixcrawler.records import ImageInfo
 from pixcrawler.utility.logging_config import get_logger
+from pixcrawler.validator.hashing import PictureHashes, picture_hashes
 
 logger = get_logger(__name__)
 
@@ -41,7 +40,6 @@ _TRANSPOSE_BY_ORIENTATION = {
 # pHash resizes to 32x32 itself; a cheap box reduction down to about this side first keeps the
 # Lanczos resize from touching every pixel of a large photo without changing the result much.
 _HASH_SOURCE_SIDE = 64
-_HASH_SIZE = 8
 _REDUCIBLE_MODES = frozenset({"L", "RGB", "RGBA", "LA", "CMYK", "YCbCr", "I", "F"})
 
 
@@ -143,6 +141,7 @@ def _decode_checked(data: bytes, rules: ValidationRules) -> tuple[Image.Image, I
         if orientation >= 5:  # 5-8 turn the picture by 90 degrees
             width, height = height, width
         _check_resolution(width, height, rules)
+        hashes = _perceptual_hash(img, orientation)
         # Leaving the block only drops the file handle; the loaded pixels stay usable.
         return img, ImageInfo(
             width=width,
@@ -150,7 +149,8 @@ def _decode_checked(data: bytes, rules: ValidationRules) -> tuple[Image.Image, I
             format=image_format,
             mode=img.mode,
             frames=frames,
-            phash=_perceptual_hash(img, orientation),
+            phash=hashes.phash,
+            fingerprint=hashes.fingerprint,
             extension=EXTENSION_BY_FORMAT.get(image_format, f".{image_format.lower()}"),
         )
 
@@ -192,8 +192,8 @@ def _check_resolution(width: int, height: int, rules: ValidationRules) -> None:
         raise ValidationError(f"too large {width}x{height}")
 
 
-def _perceptual_hash(img: Image.Image, orientation: int) -> int:
-    """The 64-bit pHash of the image as displayed, as an unsigned int (first bit highest)."""
+def _perceptual_hash(img: Image.Image, orientation: int) -> PictureHashes:
+    """The pHash and dedup fingerprint of the image as displayed (``validator.hashing``)."""
     try:
         gray = _grayscale(_shrunk(img))
     except ValueError as exc:
@@ -201,8 +201,7 @@ def _perceptual_hash(img: Image.Image, orientation: int) -> int:
     transpose = _TRANSPOSE_BY_ORIENTATION.get(orientation)
     if transpose is not None:
         gray = gray.transpose(transpose)
-    bits = np.asarray(imagehash.phash(gray, hash_size=_HASH_SIZE).hash, dtype=bool).ravel()
-    return int.from_bytes(np.packbits(bits).tobytes(), "big")
+    return picture_hashes(gray)
 
 
 def _shrunk(img: Image.Image) -> Image.Image:

@@ -4,9 +4,11 @@ import asyncio
 import json
 import os
 import signal
-from collections.abc import Iterable
+import threading
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -33,20 +35,48 @@ def fetch_children() -> list[int]:
     return found
 
 
-def _has_sockets(pid: int) -> bool:
-    """Whether the process holds a network socket (its stdin and stdout are pipes)."""
+def _connected(pid: int, port: int) -> bool:
+    """Whether the process holds a TCP connection to ``port`` on this host."""
     try:
-        return any(
-            os.readlink(fd).startswith("socket:") for fd in Path(f"/proc/{pid}/fd").iterdir()
-        )
+        inodes = {
+            os.readlink(fd)[len("socket:[") : -1]
+            for fd in Path(f"/proc/{pid}/fd").iterdir()
+            if os.readlink(fd).startswith("socket:[")
+        }
+        table = Path("/proc/net/tcp").read_text().splitlines()[1:]
     except OSError:
         return False
+    for line in table:
+        fields = line.split()
+        remote_port = int(fields[2].rsplit(":", 1)[1], 16)
+        if remote_port == port and fields[9] in inodes:
+            return True
+    return False
 
 
 async def build(candidates: Iterable[Candidate], out: Path, **settings: Any) -> None:
     options = BuildOptions(validation_workers=0, processes=2, report=False, warm_start=False)
     writer = await build_dataset(candidates, out, Settings(**settings), options)
     writer.close()
+
+
+def held_images(server: FixtureServer, name: str, n: int, gate: threading.Event) -> list[Candidate]:
+    """Images whose bodies are held back until ``gate`` is set (headers go out at once)."""
+
+    def held(picture: bytes) -> Response:
+        def body() -> Iterator[bytes]:
+            gate.wait(30)
+            yield picture
+
+        return Response(stream=body, chunked=True)
+
+    return [
+        Candidate(
+            server.add_sequence(server.unique_path(f"{name}{i}.jpg"), [held(make_jpeg(7100 + i))]),
+            "victim",
+        )
+        for i in range(n)
+    ]
 
 
 def slow_images(server: FixtureServer, name: str, n: int, delay: float) -> list[Candidate]:
@@ -76,14 +106,20 @@ def test_per_host_limit_holds_across_processes(tmp_path: Path) -> None:
 
 
 def test_a_killed_fetch_process_costs_only_its_rows(server: FixtureServer, tmp_path: Path) -> None:
-    candidates = slow_images(server, "victim", 24, delay=0.3)
+    gate = threading.Event()
+    candidates = held_images(server, "victim", 24, gate)
     out = tmp_path / "ds"
 
     async def kill_one_child_mid_build() -> None:
-        while not (fetching := [pid for pid in fetch_children() if _has_sockets(pid)]):
+        # Bodies wait for the gate: a process connected to the server has a request in flight.
+        while not (
+            fetching := [
+                p for p in fetch_children() if _connected(p, urlsplit(server.base_url).port or 80)
+            ]
+        ):
             await asyncio.sleep(0.02)
-        await asyncio.sleep(0.1)  # its requests are now on the server, held by the delay
         os.kill(fetching[0], signal.SIGKILL)
+        gate.set()
 
     async def scenario() -> None:
         await asyncio.gather(build(candidates, out, max_concurrency=8), kill_one_child_mid_build())

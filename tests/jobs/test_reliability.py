@@ -7,15 +7,17 @@ trouble starts, however slow the machine. Every test then checks that no image i
 has its row and its file) and none is stored twice.
 """
 
+import json
 import os
 import signal
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from support.deployment import Deployment, RedisServer, TcpProxy, wait_for
+from support.deployment import Deployment, RedisServer, TcpProxy, Worker, wait_for
 from support.held_routes import all_urls, downloading, sources, url_lists
 from support.images import ImageSet
 from support.server import FixtureServer
@@ -167,7 +169,7 @@ def test_tasks_retry_while_the_database_is_unreachable(
     deployment: Deployment, server: FixtureServer, images: ImageSet, gate: threading.Event,
     tmp_path: Path,
 ) -> None:  # fmt: skip
-    """A 3 s database outage hits both chunks as they finish downloading: their tasks retry
+    """A database outage hits both chunks as they finish downloading: their tasks retry
     (countdown 1 s, at most 3 times) until it is back, and the job completes."""
     lists = url_lists(server, images, tmp_path, "ab", gate)
     proxy = TcpProxy(("127.0.0.1", 5432))
@@ -177,20 +179,36 @@ def test_tasks_retry_while_the_database_is_unreachable(
         job_id = deployment.submit(sources(tmp_path, lists))
         wait_for("both chunks downloading", downloading(server, all_urls(lists)))
         with proxy.outage():
-            time.sleep(1.5)
             gate.set()  # the chunks store their results now, and the first attempt fails
-            time.sleep(1.5)
+            # The outage lasts until both chunks' tasks have retried, however slow the machine.
+            wait_for("both tasks to retry", lambda: len(_retried_chunks(worker)) == 2, timeout=90)
         deployment.wait_for_status(job_id, "completed")
     finally:
         proxy.close()
     deployment.assert_nothing_lost_or_doubled(job_id, all_urls(lists))
-    retries = [
-        r["extra"] for r in worker.records()
-        if r["message"] == "infrastructure failure; retrying the task"
-    ]  # fmt: skip
+    retries = _retries(worker)
     assert retries, "no task retried"
     assert {r["error_type"] for r in retries} == {"DatabaseConnectionError"}
     assert {r["job_id"] for r in retries} == {job_id}
     assert {r["task"] for r in retries} == {"pixcrawler.builder.tasks.download_chunk"}
     assert all(1 <= r["retry_count"] <= 3 for r in retries)
     assert all(chunk.attempts >= 2 for chunk in deployment.chunks(job_id))
+
+
+def _retries(worker: Worker) -> list[dict[str, Any]]:
+    """The worker's "retrying the task" records so far (a line being written is skipped)."""
+    found = []
+    for line in worker.log.read_text().splitlines():
+        if not line.startswith("{"):
+            continue
+        try:
+            record = json.loads(line)["record"]
+        except ValueError:
+            continue
+        if record["message"] == "infrastructure failure; retrying the task":
+            found.append(record["extra"])
+    return found
+
+
+def _retried_chunks(worker: Worker) -> set[int]:
+    return {record["resource_id"] for record in _retries(worker)}

@@ -75,7 +75,7 @@ class SearchWorld:
         *,
         image_size: tuple[int, int] = (128, 128),
         shared_fraction: float = 0.1,
-        timeout_delay: float = 2.0,
+        timeout_delay: float = 6.0,
     ) -> None:
         self.server = server
         self.image_size = image_size

@@ -109,6 +109,10 @@ class FetchPool:
                 process = await asyncio.create_subprocess_exec(
                     sys.executable, "-c", _CHILD_MAIN,
                     stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+                    # Its own process group: a terminal's Ctrl-C reaches only this process,
+                    # never a child still importing (a KeyboardInterrupt traceback there); the
+                    # parent ends its children by closing their input.
+                    process_group=0,
                 )  # fmt: skip
             except OSError as exc:  # out of processes or file descriptors: fewer fetchers
                 logger.bind(error_type=type(exc).__name__, error=str(exc)).warning(

@@ -10,7 +10,13 @@ from PIL import Image
 
 from pixcrawler.validator.dedup import DedupIndex
 from pixcrawler.validator.hash_index import HashIndex, brute_force_within
-from pixcrawler.validator.hashing import FINGERPRINT_BYTES, picture_hashes, split_fingerprint
+from pixcrawler.validator.hashing import (
+    FINGERPRINT_BYTES,
+    hash_source,
+    phash,
+    picture_hashes,
+    split_fingerprint,
+)
 
 TURNS = [
     Image.Transpose.ROTATE_90,
@@ -31,7 +37,19 @@ def photo(seed: int, size: tuple[int, int] = (96, 80)) -> Image.Image:
 @pytest.mark.parametrize("seed", range(5))
 def test_phash_is_imagehash_phash(seed):
     picture = photo(seed)
-    assert picture_hashes(picture).phash == int(str(imagehash.phash(picture)), 16)
+    expected = int(str(imagehash.phash(picture)), 16)
+    assert picture_hashes(picture).phash == expected
+    assert phash(picture) == expected
+
+
+def test_hash_source_is_a_small_grayscale_picture():
+    large = photo(1, size=(640, 480)).convert("RGB")
+
+    source = hash_source(large)
+
+    assert source.mode == "L"
+    assert source.size == (92, 69)  # box-reduced by 480 // 64 = 7, rounding up
+    assert hash_source(photo(1)).size == (96, 80)  # small pictures are not reduced
 
 
 @pytest.mark.parametrize("turn", TURNS)

@@ -125,6 +125,27 @@ def test_hash_index_agrees_with_a_full_scan(radius):
         assert distances.tolist() == expected_distances.tolist()
 
 
+def test_hash_index_agrees_with_a_full_scan_when_buckets_are_crowded():
+    # Hundreds of hashes sharing their top chunks: a query meets more candidates than the
+    # index checks one by one, so the vectorised check runs.
+    rng = np.random.default_rng(1)
+    base = int(rng.integers(0, 2**63))
+    low_bits = rng.integers(0, 2**16, size=400, dtype=np.uint64)
+    hashes = (np.uint64(base) & ~np.uint64(0xFFFF)) | low_bits
+    index = HashIndex()
+    for value in hashes:
+        index.add(int(value))
+    index.discard(3)
+
+    found, distances = index.within(int(hashes[3]), 6)
+    expected, expected_distances = brute_force_within(hashes, int(hashes[3]), 6)
+
+    alive = expected != 3
+    assert len(expected) > 64
+    assert found.tolist() == expected[alive].tolist()
+    assert distances.tolist() == expected_distances[alive].tolist()
+
+
 def test_hash_index_skips_discarded_entries():
     index = HashIndex()
     first, second = index.add(42), index.add(42)

@@ -126,6 +126,8 @@ class DedupIndex:
         best: tuple[int, int] | None = None  # (distance, entry)
         for oriented_phash, wide in split_fingerprint(fingerprint) or [(phash, b"")]:
             entries, distances = self._hashes.within(oriented_phash, limit)
+            if not len(entries):  # the usual answer: skip the numpy calls of the confirmation
+                continue
             confirmed = self._confirmed(entries, wide) | (distances <= CERTAIN_DISTANCE)
             if confirmed.any():
                 nearest = int(np.argmin(np.where(confirmed, distances, _HASH_BITS + 1)))

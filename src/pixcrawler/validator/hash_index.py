@@ -21,6 +21,7 @@ _INITIAL_CAPACITY = 1024
 # each, so an index of up to ~60,000 hashes stays on this path.
 _FEW_CANDIDATES = 64
 _NOTHING = np.zeros(0, dtype=np.int64)
+_NOTHING.setflags(write=False)  # shared by every empty answer
 # Set bits of every byte value, for numpy versions without ``np.bitwise_count`` (numpy < 2).
 _POPCOUNT_BY_BYTE = np.array([bin(value).count("1") for value in range(256)], dtype=np.uint8)
 
@@ -91,6 +92,8 @@ class HashIndex:
         if radius < 0 or self._size == 0:
             return _NOTHING, _NOTHING
         found = self._probe(query, radius)
+        if not found:  # the usual answer for a new image
+            return _NOTHING, _NOTHING
         if len(found) <= _FEW_CANDIDATES:
             return self._checked_one_by_one(found, query, radius)
         candidates = np.unique(np.array(found, dtype=np.int64))
@@ -117,7 +120,7 @@ class HashIndex:
         found: list[int] = []
         for chunk, table in enumerate(self._tables):
             key = (query >> (CHUNK_BITS * chunk)) & _CHUNK_MASK
-            for mask in masks:
+            for mask in masks:  # measured faster than map/filter over the 17 keys
                 bucket = table.get(key ^ mask)
                 if bucket:
                     found += bucket  # one C-level copy per bucket, not a Python step per id

@@ -2,9 +2,9 @@
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Self
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 CONTACT_URL = "https://github.com/pixcrawler/pixcrawler"
@@ -35,10 +35,43 @@ class Settings(BaseSettings):
     watchdog_interval: float = Field(default=30.0, ge=0)
     #: Seconds with no chunk claimed or settled after which the watchdog looks at an open job.
     job_stall_seconds: float = Field(default=120.0, gt=0)
+    #: Candidates per URL-list chunk: small enough to redo cheaply after a worker dies.
+    chunk_size: int = Field(default=500, ge=1)
+    #: Seconds a task may run before Celery kills it (its soft limit is a minute earlier).
+    task_time_limit: int = Field(default=25 * 60, ge=120)
+    #: Seconds after which a running chunk nobody touched is presumed orphaned by a dead worker
+    #: and may be taken over; longer than any task may run.
+    stale_after: int = Field(default=30 * 60, gt=0)
+    #: Seconds before Redis re-delivers an unacknowledged task; longer than the stale-chunk
+    #: takeover, or a slow task would run twice at once.
+    visibility_timeout: int = Field(default=50 * 60, gt=0)
     azure_connection_string: str = ""
     azure_account_url: str = ""
     s3_endpoint_url: str = ""
     s3_region: str = "us-east-1"
+
+    # The service (`pixcrawler serve`): sign-in, limits, middleware; see docs/API.md.
+    #: Supabase project URL: JWKS at ``{url}/auth/v1/.well-known/jwks.json``, issuer
+    #: ``{url}/auth/v1``.
+    supabase_url: str = ""
+    #: The project's JWT secret, for HS256 access tokens.
+    supabase_jwt_secret: str = ""
+    supabase_audience: str = "authenticated"
+    #: Browser origins allowed by CORS (JSON list); empty: none.
+    cors_origins: tuple[str, ...] = ()
+    #: Largest request body outside uploads (413 above it).
+    api_max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    #: Largest uploaded URL list.
+    upload_max_bytes: int = Field(default=100 * 1024 * 1024, ge=1024)
+    #: Requests per minute one API key or user may make (429 with Retry-After above it).
+    rate_limit_per_minute: int = Field(default=600, ge=1)
+    #: Redis URL for rate-limit counters shared by several API processes; empty: in memory.
+    rate_limit_redis_url: str = ""
+    #: Per-user limits of the ``user`` role (the ``admin`` role has none).
+    limit_concurrent_jobs: int = Field(default=4, ge=1)
+    limit_images_per_job: int = Field(default=10_000, ge=1)
+    limit_jobs_per_day: int = Field(default=100, ge=1)
+    limit_storage_bytes: int = Field(default=10 * 1024**3, ge=0)
 
     # Politeness and safety of the HTTP client.
     user_agent: str = f"PixCrawler/0.1 (+{CONTACT_URL}; dataset builder)"
@@ -86,6 +119,18 @@ class Settings(BaseSettings):
     wikimedia_base_url: str = "https://commons.wikimedia.org"
     #: Pages fetched per query and engine before moving to the next variation.
     max_pages_per_query: int = Field(default=5, ge=1, le=100)
+
+    @model_validator(mode="after")
+    def _timing_rule(self) -> Self:
+        # A task outliving the takeover would run beside its successor; one outliving the
+        # visibility timeout would be delivered again while it still runs.
+        if not self.task_time_limit < self.stale_after < self.visibility_timeout:
+            raise ValueError(
+                "PIXCRAWLER_TASK_TIME_LIMIT < PIXCRAWLER_STALE_AFTER < "
+                f"PIXCRAWLER_VISIBILITY_TIMEOUT must hold (got {self.task_time_limit}, "
+                f"{self.stale_after}, {self.visibility_timeout} seconds)"
+            )
+        return self
 
     def resolved_database_url(self) -> str:
         """``database_url``, or the SQLite file in the data directory."""

@@ -2,8 +2,8 @@
 
 Families are the vocabulary of ``--license`` and of :attr:`SearchQuery.licenses`. ``cc0`` and
 ``pd`` (public domain, Public Domain Mark) both mean "no rights reserved", so asking for either
-accepts both. Display forms follow Creative Commons' own short names: ``CC BY-SA 4.0``, ``CC0``,
-``Public Domain Mark 1.0``.
+accepts both. Display forms follow Creative Commons' own short names: ``CC BY-SA 4.0``,
+``CC0 1.0`` (``CC0`` when no version is given), ``Public Domain Mark 1.0``.
 """
 
 import re
@@ -53,7 +53,7 @@ def display_name(text: str | None) -> str | None:
     match = _VERSION.search(text)
     version = f" {match.group(1)}" if match else ""
     if family == "cc0":
-        return "CC0"
+        return f"CC0{version}"  # "CC0 1.0" when the source gives the version
     if family == "pd":
         marked = "mark" in text.lower() or "pdm" in text.lower()
         return f"Public Domain Mark{version}" if marked else "Public domain"

@@ -27,6 +27,20 @@ class Candidate:
     license: str | None = None
     license_url: str | None = None
     attribution: str | None = None
+    #: The image size the source reported, before download (a hint; the decode decides).
+    width: int | None = None
+    height: int | None = None
+    #: The source's description of the image (Bing ``desc``), distinct from ``title``.
+    description: str | None = None
+    #: The site or collection the engine took it from (Openverse ``source``, e.g. "flickr").
+    provider: str | None = None
+    #: The file type the source reported ("jpg", "image/png"), before download.
+    file_type: str | None = None
+    #: Whether the source flagged it as mature/sensitive; None when the source does not say.
+    mature: bool | None = None
+    #: Why a source row cannot be fetched ("bad row at line 7: not UTF-8"): such a candidate is
+    #: recorded with this reason and never requested.
+    problem: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

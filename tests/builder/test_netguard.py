@@ -4,7 +4,7 @@ import asyncio
 
 import pytest
 
-from pixcrawler.builder.net._netguard import NetworkGuard, is_public_address
+from pixcrawler.builder.net._netguard import NetworkGuard, is_public_address, redirect_target
 from pixcrawler.builder.net._sniff import robots_forbid_ai, sniff_image_type
 from pixcrawler.errors import BadRequestError, PolicyError
 
@@ -67,3 +67,35 @@ def test_sniffing(head: bytes, mime: str | None) -> None:
 )  # fmt: skip
 def test_robots_opt_out(values: list[str], found: str | None) -> None:
     assert robots_forbid_ai(values) == found
+
+
+@pytest.mark.parametrize(
+    "address",
+    ["::127.0.0.1", "::10.0.0.1", "64:ff9b::127.0.0.1", "64:ff9b::a9fe:a9fe", "64:ff9b:1::c0a8:101",
+     "2002:7f00:1::", "2002:a00:1::1", "2002:c0a8:101::"],
+)  # fmt: skip
+def test_ipv6_forms_embedding_a_private_ipv4_are_refused(address: str) -> None:
+    assert not is_public_address(address)
+
+
+@pytest.mark.parametrize("address", ["::8.8.8.8", "64:ff9b::8.8.8.8", "2002:808:808::1"])
+def test_ipv6_forms_embedding_a_public_ipv4_are_judged_by_it(address: str) -> None:
+    assert is_public_address(address)
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["http://example.com/a\x00b.jpg", "http://example.com/a\tb.jpg", "http://exa\x01mple.com/x",
+     "http://example.com/" + "a" * 70_000, "http://[::1/x.jpg"],
+)  # fmt: skip
+def test_urls_httpx_cannot_send_are_bad_requests(url: str) -> None:
+    with pytest.raises(BadRequestError, match=r"^bad url \("):
+        asyncio.run(NetworkGuard(allow_private=True).check(url))
+
+
+def test_a_malformed_redirect_location_is_a_bad_request() -> None:
+    with pytest.raises(BadRequestError, match=r"^bad url \(redirect Location"):
+        redirect_target("http://example.com/a.jpg", "http://[::1/b.jpg")
+    with pytest.raises(BadRequestError, match=r"^bad url \("):
+        redirect_target("http://example.com/a.jpg", "/b\x00.jpg")
+    assert redirect_target("http://example.com/a/b.jpg", "../c.jpg") == "http://example.com/c.jpg"

@@ -64,10 +64,19 @@ def test_txt_label_argument_overrides_stem(tmp_path: Path) -> None:
     assert [c.label for c in read_url_list(path, label="Maine Coon")] == ["Maine Coon"]
 
 
-def test_txt_bad_lines_are_yielded_for_the_downloader_to_reject(tmp_path: Path) -> None:
+def test_txt_bad_lines_cost_their_own_row_with_a_reason(tmp_path: Path) -> None:
     path = tmp_path / "mixed.txt"
-    path.write_text(f"not a url\nftp://x/y.jpg\n{URLS[0]}\n")
-    assert urls_of(path) == ["not a url", "ftp://x/y.jpg", URLS[0]]
+    path.write_text(
+        f"not a url\nftp://x/y.jpg\n{URLS[0]}  # the tabby\nhttps://e.com/a\tb.jpg\n"
+        f"{URLS[1]}#frag\n"
+    )
+    assert [(c.url, c.problem) for c in read_url_list(path)] == [
+        ("not a url", "bad row at line 1: not an http(s) URL"),
+        ("ftp://x/y.jpg", "bad row at line 2: not an http(s) URL"),
+        (URLS[0], None),  # a trailing comment is not part of the URL
+        ("https://e.com/a\tb.jpg", "bad row at line 4: whitespace inside the URL"),
+        (f"{URLS[1]}#frag", None),  # a fragment is
+    ]
 
 
 def test_bom_and_crlf_are_handled(tmp_path: Path) -> None:
@@ -140,9 +149,9 @@ def test_empty_url_cell_becomes_a_placeholder_row(tmp_path: Path, suffix: str) -
     rows = [{"url": URLS[0], "label": "a"}, {"url": "  ", "label": "b"}]
     path = write_rows(tmp_path / f"x{suffix}", rows)
     where = "row 2" if suffix == ".parquet" else "line 3" if suffix != ".jsonl" else "line 2"
-    assert [(c.url, c.label) for c in read_url_list(path)] == [
-        (URLS[0], "a"),
-        (f"<{where}: no url>", "b"),
+    assert [(c.url, c.label, c.problem) for c in read_url_list(path)] == [
+        (URLS[0], "a", None),
+        (f"<x{suffix} {where}>", "b", f"bad row at {where}: no url"),
     ]
 
 
@@ -153,17 +162,17 @@ def test_csv_quoted_fields_with_commas_and_newlines(tmp_path: Path) -> None:
     assert [(c.label, c.title) for c in candidates] == [("cat, tabby", "two\nlines"), ("dog", None)]
 
 
-def test_jsonl_invalid_lines_are_yielded_as_placeholders(tmp_path: Path) -> None:
+def test_jsonl_invalid_lines_cost_their_own_row(tmp_path: Path) -> None:
     path = tmp_path / "pets.ndjson"
     path.write_text(
         f'{{"url": "{URLS[0]}"}}\n\n{{not json\n[1, 2]\n{{"url": null}}\n{{"url": 7}}\n'
     )
-    assert urls_of(path) == [
-        URLS[0],
-        "<line 3: invalid JSON>",
-        "<line 4: not a JSON object>",
-        "<line 5: no url>",
-        "7",
+    assert [(c.url, c.problem) for c in read_url_list(path)] == [
+        (URLS[0], None),
+        ("<pets.ndjson line 3>", "bad row at line 3: invalid JSON"),
+        ("<pets.ndjson line 4>", "bad row at line 4: not a JSON object"),
+        ("<pets.ndjson line 5>", "bad row at line 5: no url"),
+        ("7", "bad row at line 6: not an http(s) URL"),
     ]
     assert {c.label for c in read_url_list(path)} == {"pets"}
 
@@ -189,7 +198,7 @@ def test_parquet_non_string_and_null_cells(tmp_path: Path) -> None:
     pq.write_table(table, tmp_path / "n.parquet")
     assert [(c.url, c.label) for c in read_url_list(tmp_path / "n.parquet")] == [
         (URLS[0], "1"),
-        ("<row 2: no url>", "n"),
+        ("<n.parquet row 2>", "n"),
     ]
 
 
@@ -256,11 +265,10 @@ def test_gzipped_parquet_is_refused(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("name", "content", "message"),
     [
-        ("latin1.txt", "caf\xe9\n".encode("latin-1"), "not UTF-8 text after line 0"),
         ("broken.txt.gz", b"\x1f\x8bnot really gzip", "read failed"),
         ("truncated.txt.gz", gzip.compress(b"https://e/a.jpg\n" * 500)[:60], "read failed"),
         ("fake.parquet", b"PAR1 this is not parquet", "not a readable parquet file"),
-        ("huge.csv", b"url\n" + b"a" * 200_000 + b"\n", "bad CSV at line"),
+        ("latin1.csv", "caf\xe9,label\n".encode("latin-1"), "bad CSV header at line 1: not UTF-8"),
     ],
 )
 def test_unreadable_content_raises_source_error(
@@ -322,7 +330,7 @@ def test_count_matches_what_is_yielded(tmp_path: Path) -> None:
 # --- streaming --------------------------------------------------------------------------------
 
 
-def test_reading_is_lazy_a_late_bad_byte_only_fails_when_reached(tmp_path: Path) -> None:
+def test_reading_is_lazy_a_late_bad_byte_costs_only_its_line(tmp_path: Path) -> None:
     path = tmp_path / "big.txt"
     lines = [f"https://example.com/{i}.jpg\n".encode() for i in range(200_000)]
     lines[150_000] = b"https://example.com/\xff.jpg\n"
@@ -331,10 +339,51 @@ def test_reading_is_lazy_a_late_bad_byte_only_fails_when_reached(tmp_path: Path)
     assert isinstance(stream, types.GeneratorType)  # a lazy generator, not a list
     first = [c.url for c in itertools.islice(stream, 10)]
     assert first == [f"https://example.com/{i}.jpg" for i in range(10)]
-    with pytest.raises(SourceError, match=r"not UTF-8 text after line (\d+)") as error:
-        list(stream)
-    # Decoding goes a buffer at a time, so the line reported is the last one fully read.
-    assert 149_000 < int(error.value.args[0].rsplit("line ", 1)[1].split(":")[0]) <= 150_000
+    rest = list(stream)
+    bad = [c for c in rest if c.problem]
+    assert [c.problem for c in bad] == [
+        "bad row at line 150001: not UTF-8 (byte 0xff at column 21)"
+    ]
+    assert bad[0].url == "<big.txt line 150001>"
+    assert len(rest) == 200_000 - 10
+
+
+def _bad_rows_of(path: Path) -> list[tuple[str, str | None]]:
+    return [(c.url[:40], c.problem) for c in read_url_list(path)]
+
+
+def test_one_bad_row_costs_one_row_in_every_text_format(tmp_path: Path) -> None:
+    big_field = "b" * 200_000
+    csv_file = tmp_path / "pets.csv"
+    csv_file.write_bytes(
+        b"url,label\n"
+        + f"{URLS[0]},cat\n".encode()
+        + f"https://e.com/{big_field},dog\n".encode()
+        + "https://e.com/caf\xe9.jpg,cat\n".encode("latin-1")
+        + b"junk,cat\n"
+        + f"{URLS[1]},dog\n".encode()
+    )
+    assert _bad_rows_of(csv_file) == [
+        (URLS[0], None),
+        (
+            "<pets.csv line 3>",
+            "bad row at line 3: bad CSV (field larger than field limit (131072))",
+        ),
+        ("<pets.csv line 4>", "bad row at line 4: not UTF-8 (byte 0xe9 at column 18)"),
+        ("junk", "bad row at line 5: not an http(s) URL"),
+        (URLS[1], None),
+    ]
+    assert count_candidates(csv_file) == 5
+
+
+def test_an_over_long_line_is_skipped_without_holding_it(tmp_path: Path) -> None:
+    path = tmp_path / "long.txt"
+    path.write_bytes(URLS[0].encode() + b"\n" + b"x" * (3 << 20) + b"\n" + URLS[1].encode())
+    assert _bad_rows_of(path) == [
+        (URLS[0], None),
+        ("<long.txt line 2>", "bad row at line 2: line longer than 1048576 B"),
+        (URLS[1], None),
+    ]
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs POSIX named pipes")

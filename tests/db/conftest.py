@@ -19,6 +19,7 @@ from loguru import logger
 from pixcrawler.backend.db import Chunk, Job, add_chunks, create_job, session_factory, session_scope
 from pixcrawler.backend.db.migrate import upgrade
 from pixcrawler.backend.db.session import SessionFactory
+from pixcrawler.builder.jobspec import JobKind, JobSpec
 
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.services)]
 
@@ -77,7 +78,11 @@ def new_job(factory: SessionFactory) -> NewJob:
 
     def make(chunks: int = 0, *, user_id: int | None = None) -> tuple[Job, list[Chunk]]:
         with session_scope(factory) as session:
-            job = create_job(session, user_id=user_id, kind="keywords", spec={"keywords": ["cat"]})
+            job = create_job(
+                session,
+                user_id=user_id,
+                spec=JobSpec(kind=JobKind.KEYWORDS, keywords=("cat",), engines=("bing",)),
+            )
             plan = [("discover", {"label": "cat", "page": page}) for page in range(chunks)]
             return job, add_chunks(session, job_id=job.id, chunks=plan)
 

@@ -22,10 +22,13 @@ from pixcrawler.backend.db import (
     finish_chunk,
     get_job,
     job_progress,
+    job_spec,
     list_jobs,
     session_scope,
 )
 from pixcrawler.backend.db.session import SessionFactory
+from pixcrawler.builder.jobspec import JobKind, JobSpec
+from pixcrawler.validator.levels import ValidationLevel
 
 
 @pytest.fixture
@@ -40,9 +43,9 @@ def user_id(factory: SessionFactory) -> int:
 def test_create_job_is_pending_and_logged_with_its_context(
     factory: SessionFactory, user_id: int, log_records: list[dict[str, Any]]
 ) -> None:
-    spec = {"keywords": ["cat", "dog"], "engines": ["bing"], "per_class": 50}
+    spec = JobSpec(kind=JobKind.KEYWORDS, keywords=("cat", "dog"), engines=("bing",), per_class=50)
     with session_scope(factory) as session:
-        job = create_job(session, user_id=user_id, kind="keywords", spec=spec)
+        job = create_job(session, user_id=user_id, spec=spec)
 
     progress = job_progress_of(factory, job.id)
     assert (progress.status, progress.kind, progress.chunks_total, progress.kept) == (
@@ -54,24 +57,36 @@ def test_create_job_is_pending_and_logged_with_its_context(
     assert (logged[0]["user_id"], logged[0]["job_id"]) == (user_id, job.id)
 
 
-def test_create_job_refuses_an_unknown_kind(factory: SessionFactory) -> None:
-    with pytest.raises(ValueError), session_scope(factory) as session:
-        create_job(session, user_id=None, kind="folder", spec={})
+def test_a_spec_of_an_unknown_kind_is_refused() -> None:
+    with pytest.raises(ValueError, match="kind"):
+        JobSpec.model_validate({"kind": "folder"})
 
 
 def test_the_spec_round_trips_as_json(factory: SessionFactory) -> None:
-    spec = {"keywords": ["café"], "licences": ["cc0"], "validation": "medium", "nested": {"a": 1}}
+    spec = JobSpec(
+        kind=JobKind.KEYWORDS, keywords=("café",), engines=("openverse",), licenses=("cc0",),
+        validation_level=ValidationLevel.MEDIUM, label_formats=("csv",), per_class=7,
+    )  # fmt: skip
     with session_scope(factory) as session:
-        job_id = create_job(session, user_id=None, kind="url_list", spec=spec).id
+        job_id = create_job(session, user_id=None, spec=spec).id
     with session_scope(factory) as session:
-        assert get_job(session, job_id=job_id).spec == spec
+        assert get_job(session, job_id=job_id).spec == spec.to_json()
+        assert job_spec(session, job_id=job_id) == spec
 
 
 def test_list_jobs_filters_by_user_newest_first(factory: SessionFactory, user_id: int) -> None:
     with session_scope(factory) as session:
-        first = create_job(session, user_id=user_id, kind="keywords", spec={}).id
-        second = create_job(session, user_id=user_id, kind="url_list", spec={}).id
-        create_job(session, user_id=None, kind="keywords", spec={})
+        first = create_job(
+            session,
+            user_id=user_id,
+            spec=JobSpec(kind=JobKind.KEYWORDS, keywords=("cat",), engines=("bing",)),
+        ).id
+        second = create_job(session, user_id=user_id, spec=JobSpec(kind=JobKind.URL_LIST)).id
+        create_job(
+            session,
+            user_id=None,
+            spec=JobSpec(kind=JobKind.KEYWORDS, keywords=("cat",), engines=("bing",)),
+        )
 
     with session_scope(factory) as session:
         assert [job.id for job in list_jobs(session, user_id=user_id)] == [second, first]

@@ -6,9 +6,12 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import inspect
 
 from pixcrawler.backend.db import Base, make_engine
-from pixcrawler.backend.db.migrate import alembic_config, downgrade, upgrade
+from pixcrawler.backend.db.migrate import HEAD_REVISION, alembic_config, downgrade, upgrade
 
-TABLES = {"users", "projects", "datasets", "api_keys", "jobs", "chunks", "images"}
+TABLES = {
+    "users", "projects", "datasets", "api_keys", "jobs", "chunks", "images", "class_quotas",
+    "chunk_quotas", "activity",
+}  # fmt: skip
 
 
 def schema_diff(url: str) -> list[object]:
@@ -57,4 +60,4 @@ def test_downgrade_to_base_drops_everything_and_upgrade_rebuilds(empty_database_
 def test_the_revision_history_has_one_head() -> None:
     scripts = ScriptDirectory.from_config(alembic_config())
 
-    assert scripts.get_heads() == ["0001"]
+    assert scripts.get_heads() == [HEAD_REVISION]

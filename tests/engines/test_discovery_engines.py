@@ -71,18 +71,30 @@ def asked(server: QueryFixtureServer, path: str, name: str) -> list[str]:
 
 
 def test_bing(engine_server: QueryFixtureServer, fixture_text: Read) -> None:
-    pages = {"0": "page1", "35": "page2", "70": "page3"}
+    pages = {"1": "page1", "36": "page2", "71": "page3"}
     bodies = {first: fixture_text(f"bing/{page}.html") for first, page in pages.items()}
     engine_server.add_handler("/images/async", by_parameter("first", bodies, "text/html"))
     found = crawl(engine_server, "bing")
-    assert len(urls(found)) == len(set(urls(found))) == 6
+    assert len(urls(found)) == len(set(urls(found))) == 5  # page 2's product tile skipped
     assert found[-1] == Page((), None)
-    assert asked(engine_server, "/images/async", "first") == ["0", "35", "70"]
+    assert asked(engine_server, "/images/async", "first") == ["1", "36", "71"]
+
+
+def test_bing_licence_filter_is_sent_as_the_site_sends_it(
+    engine_server: QueryFixtureServer, fixture_text: Read
+) -> None:
+    bodies = {"1": fixture_text("bing/page3.html")}
+    engine_server.add_handler("/images/async", by_parameter("first", bodies, "text/html"))
+    query = SearchQuery("tabby cat", "tabby cat", licenses=("cc0",))
+    crawl(engine_server, "bing", query, max_pages=1)
+    (target,) = engine_server.targets["/images/async"]
+    assert target.endswith("&qft=+filterui:license-L1")  # colon and plus as Bing's own page
+    assert asked(engine_server, "/images/async", "qft") == [" filterui:license-L1"]
     assert {q["q"][0] for q in engine_server.queries["/images/async"]} == {"tabby cat"}
 
 
 def test_bing_stops_at_max_pages(engine_server: QueryFixtureServer, fixture_text: Read) -> None:
-    bodies = {"0": fixture_text("bing/page1.html"), "35": fixture_text("bing/page2.html")}
+    bodies = {"1": fixture_text("bing/page1.html"), "36": fixture_text("bing/page2.html")}
     engine_server.add_handler("/images/async", by_parameter("first", bodies, "text/html"))
     assert len(crawl(engine_server, "bing", max_pages=1)) == 1
     assert engine_server.count("/images/async") == 1

@@ -21,12 +21,13 @@ def test_first_request_asks_the_async_endpoint() -> None:
     assert request.url == f"{BASE}/images/async"
     assert dict(request.params) == {
         "q": "tabby cat close-up",
-        "first": 0,
+        "first": 1,  # Bing counts results from 1
         "count": PAGE_SIZE,
         "mmasync": 1,
         "adlt": "strict",
     }
     assert request.expect == "text"
+    assert request.raw_query == ""
 
 
 @pytest.mark.parametrize(
@@ -36,9 +37,10 @@ def test_first_request_asks_the_async_endpoint() -> None:
 )  # fmt: skip
 def test_licence_filter(licenses: tuple[str, ...], expected: str) -> None:
     query = SearchQuery("tabby cat", "tabby cat", licenses=licenses, safe_search=False)
-    params = engine.first_request(query, BASE).params
-    assert params["qft"] == expected
-    assert params["adlt"] == "off"
+    request = engine.first_request(query, BASE)
+    assert "qft" not in request.params  # params would percent-encode the colon
+    assert request.raw_query == f"qft={expected}"
+    assert request.params["adlt"] == "off"
 
 
 def test_page_one_fields(fixture_text: Callable[[str], str]) -> None:
@@ -73,12 +75,12 @@ def test_page_one_fields(fixture_text: Callable[[str], str]) -> None:
 def test_pagination_until_bing_repeats_itself(fixture_text: Callable[[str], str]) -> None:
     first = engine.parse(fixture_text("bing/page1.html"), engine.first_request(QUERY, BASE), QUERY)
     assert first.next is not None
-    assert first.next.params["first"] == 35
+    assert first.next.params["first"] == 36
     second = engine.parse(fixture_text("bing/page2.html"), first.next, QUERY)
-    assert len(second.candidates) == 3
-    assert second.candidates[1].page_url is None and second.candidates[1].title is None
+    # The anchor with neither page URL nor title (a product tile) is skipped.
+    assert [c.title for c in second.candidates] == ["Cat November 2010-1a", "Silver tabby"]
     assert second.next is not None
-    assert second.next.params["first"] == 70
+    assert second.next.params["first"] == 71
     third = engine.parse(fixture_text("bing/page3.html"), second.next, QUERY)
     assert third == Page((), None)  # only results already seen: exhausted, no note
 
@@ -102,3 +104,23 @@ def test_a_body_that_is_not_text_is_noted(body: object) -> None:
     page = engine.parse(body, engine.first_request(QUERY, BASE), QUERY)
     assert page.next is None
     assert page.note is not None and page.note.startswith("malformed response")
+
+
+def test_caption_size_and_description(fixture_text: Callable[[str], str]) -> None:
+    page = engine.parse(fixture_text("bing/page2.html"), engine.first_request(QUERY, BASE), QUERY)
+    first = page.candidates[0]
+    assert (first.width, first.height, first.file_type) == (1600, 1200, "jpeg")
+    assert first.description is None  # desc is empty in this result
+
+
+def test_product_tiles_are_skipped() -> None:
+    tile = '<a class="iusc" m="{&quot;murl&quot;:&quot;https://shop.example/p.jpg&quot;}">'
+    image = (
+        '<a class="iusc" m="{&quot;murl&quot;:&quot;https://a.example/c.jpg&quot;,'
+        '&quot;purl&quot;:&quot;https://a.example/&quot;,&quot;desc&quot;:&quot;A cat&quot;}">'
+        "<span>640 × 480 · png</span>"
+    )
+    page = engine.parse(tile + image, engine.first_request(QUERY, BASE), QUERY)
+    assert [(c.url, c.description, c.width, c.height) for c in page.candidates] == [
+        ("https://a.example/c.jpg", "A cat", 640, 480)
+    ]

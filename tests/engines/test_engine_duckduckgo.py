@@ -50,9 +50,25 @@ def test_every_spelling_of_the_token_leads_to_i_js(
     assert page.next.headers["Referer"] == f"{BASE}/"
 
 
-@pytest.mark.parametrize("body", ["vqd='4-99'", 'x vqd="4-99" y', '{"vqd": "4-99"}', "&vqd=4-99&"])
+@pytest.mark.parametrize(
+    "body",
+    [
+        "vqd='4-99'", 'x vqd="4-99" y', '{"vqd": "4-99"}', "&vqd=4-99&",
+        '<input type="hidden" name="vqd" value="4-99">',  # the no-JavaScript pages
+        "<INPUT value='4-99' name='vqd' type='hidden'/>",
+        '<input name=vqd value=4-99 type=hidden>',
+        '<input type="hidden" name="q" value="cat"><input type="hidden" name="vqd" value="4-99">',
+    ],
+)  # fmt: skip
 def test_find_vqd(body: str) -> None:
     assert find_vqd(body) == "4-99"
+
+
+@pytest.mark.parametrize(
+    "body", ['<input name="vqdx" value="4-99">', '<input name="q" value="4-99">', "<input vqd>"]
+)
+def test_find_vqd_ignores_other_inputs(body: str) -> None:
+    assert find_vqd(body) is None
 
 
 @pytest.mark.parametrize("body", [None, {"vqd": "4-1"}, ""])
@@ -89,6 +105,7 @@ def test_results_and_next_keep_the_token(
         ("https://images.example.org/cats/tabby-ddg-3.webp", None, None),
     ]  # fmt: skip
     assert {c.source for c in page.candidates} == {"duckduckgo"}
+    assert (page.candidates[0].width, page.candidates[0].height) == (1600, 1200)  # size kept
     assert page.next is not None
     assert page.next.url == f"{BASE}/i.js"  # the query string moved into params
     assert page.next.params["vqd"] == VQD  # "next" omits it

@@ -35,7 +35,8 @@ def test_license_family(text: str | None, family: str | None) -> None:
     ("text", "display"),
     [
         ("by-sa 4.0", "CC BY-SA 4.0"), ("cc-by-nc-4.0", "CC BY-NC 4.0"), ("by ", "CC BY"),
-        ("cc0 1.0", "CC0"), ("pdm 1.0", "Public Domain Mark 1.0"), ("PD-self", "Public domain"),
+        ("cc0 1.0", "CC0 1.0"), ("CC0", "CC0"), ("pdm 1.0", "Public Domain Mark 1.0"),
+        ("PD-self", "Public domain"),
         ("GFDL", None), (None, None),
     ],
 )  # fmt: skip

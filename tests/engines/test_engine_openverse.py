@@ -48,7 +48,7 @@ def test_page_one_fields(fixture_json: Callable[[str], Any]) -> None:
         (
             "https://upload.wikimedia.org/wikipedia/commons/a/ab/Sleeping_tabby.jpg",
             "Sleeping tabby",
-            "CC0",
+            "CC0 1.0",  # the version the API gives is kept
             "https://creativecommons.org/publicdomain/zero/1.0/",
         ),
         (
@@ -118,3 +118,44 @@ def test_an_unknown_licence_code_is_kept_as_given() -> None:
         {"results": [row], "page_count": 1}, engine.first_request(QUERY, BASE), QUERY
     )
     assert [c.license for c in page.candidates] == ["sampling+ 1.0"]
+
+
+def _row(**fields: Any) -> dict[str, Any]:
+    return {"url": "https://x.example/a.jpg", "license": "by", "license_version": "4.0", **fields}
+
+
+@pytest.mark.parametrize(
+    ("row", "mature"),
+    [(_row(mature=True), True), (_row(mature=False, unstable__sensitivity=["text"]), True),
+     (_row(mature=False, unstable__sensitivity=[]), False), (_row(), None)],
+)  # fmt: skip
+def test_mature_flags(row: dict[str, Any], mature: bool | None) -> None:
+    unsafe = SearchQuery("tabby cat", "tabby cat", safe_search=False)
+    body = {"results": [row], "page_count": 1}
+    (candidate,) = engine.parse(body, engine.first_request(unsafe, BASE), unsafe).candidates
+    assert candidate.mature is mature
+    safe = engine.parse(body, engine.first_request(QUERY, BASE), QUERY)
+    assert len(safe.candidates) == (0 if mature else 1)  # dropped under safe search
+
+
+def test_safe_search_decides_the_mature_parameter() -> None:
+    assert "mature" not in engine.first_request(QUERY, BASE).params
+    unsafe = SearchQuery("tabby cat", "tabby cat", safe_search=False)
+    assert engine.first_request(unsafe, BASE).params["mature"] == "true"
+
+
+def test_a_page_emptied_by_safe_search_leads_on() -> None:
+    body = {"results": [_row(mature=True)], "page": 1, "page_count": 3}
+    page = engine.parse(body, engine.first_request(QUERY, BASE), QUERY)
+    assert (page.candidates, page.note) == ((), None)
+    assert page.next is not None
+
+
+def test_service_fields_are_kept(fixture_json: Callable[[str], Any]) -> None:
+    page = engine.parse(
+        fixture_json("openverse/page1.json"), engine.first_request(QUERY, BASE), QUERY
+    )
+    first = page.candidates[0]
+    assert (first.width, first.height, first.file_type, first.provider, first.mature) == (
+        1024, 768, "jpg", "flickr", False,
+    )  # fmt: skip

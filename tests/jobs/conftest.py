@@ -26,6 +26,12 @@ def job_ctx(monkeypatch: pytest.MonkeyPatch) -> Iterator[JobContext]:
 
 
 @pytest.fixture
+def small_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """URL lists cut into chunks of 3 rows; request it before ``job_ctx``, which reads it."""
+    monkeypatch.setenv("PIXCRAWLER_CHUNK_SIZE", "3")
+
+
+@pytest.fixture
 def eager() -> Iterator[None]:
     """Run tasks (and the tasks they send) in-process, as a worker would, propagating errors."""
     app.conf.task_always_eager = True

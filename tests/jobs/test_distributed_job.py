@@ -1,43 +1,28 @@
-"""A whole distributed job, run eagerly: same dataset layout as an in-process build."""
+"""A whole distributed job, run eagerly (test_parity.py compares one with a local build)."""
 
-import asyncio
 import json
 from pathlib import Path
 
 from pixcrawler.backend.db.jobs import job_progress
 from pixcrawler.backend.db.session import session_scope
-from pixcrawler.backend.distributed import export_job, planning, submit_job
+from pixcrawler.backend.distributed import export_job, submit_job
 from pixcrawler.backend.distributed._context import JobContext
 from pixcrawler.builder import tasks
-from pixcrawler.builder._pipeline import BuildOptions, build_dataset
-from pixcrawler.config import get_settings
-from pixcrawler.records import Candidate
+from pixcrawler.builder.jobspec import JobKind, JobSpec
 from support.server import FixtureServer
 
 
-def _layout(root: Path) -> set[str]:
-    skip = {"report.html", "README.md"}
-    return {
-        p.relative_to(root).as_posix()
-        for p in root.rglob("*")
-        if p.is_file() and ".pixcrawler" not in p.parts and p.name not in skip
-    }
-
-
-def test_url_list_job_matches_in_process_build(
-    job_ctx: JobContext, eager: None, server: FixtureServer, failure_modes: dict[str, str],
-    tmp_path: Path, monkeypatch: object,
+def test_url_list_job_runs_to_an_exported_dataset_and_its_hot_zip(
+    small_chunks: None, job_ctx: JobContext, eager: None, server: FixtureServer,
+    failure_modes: dict[str, str],
+    tmp_path: Path,
 ) -> None:  # fmt: skip
-    planning.CHUNK_SIZE = 3  # several chunks, so cross-chunk dedup is exercised
     names = ["ok_1", "ok_2", "ok_3", "exact_dup", "not_found", "truncated", "ok_png", "near_dup"]
     listing = tmp_path / "things.txt"
     listing.write_text("\n".join(failure_modes[n] for n in names) + "\n")
-    try:
-        job_id = submit_job(job_ctx, kind="url_list", spec={"label_formats": ["json", "csv"]},
-                            sources=[listing])  # fmt: skip
-        tasks.plan_job.apply(kwargs={"job_id": job_id})
-    finally:
-        planning.CHUNK_SIZE = 500
+    spec = JobSpec(kind=JobKind.URL_LIST, label_formats=("json", "csv"))
+    job_id = submit_job(job_ctx, spec, [listing])
+    tasks.plan_job.apply(kwargs={"job_id": job_id})
     with session_scope(job_ctx.sessions) as session:
         progress = job_progress(session, job_id=job_id)
     assert progress.status == "completed"
@@ -45,16 +30,6 @@ def test_url_list_job_matches_in_process_build(
 
     distributed = tmp_path / "distributed"
     export_job(job_ctx, job_id=job_id, dest=distributed)
-    local = tmp_path / "local"
-    candidates = [Candidate(failure_modes[n], "things") for n in names]
-    options = BuildOptions(label_formats=("json", "csv"), validation_workers=0)
-    # Within one local run, which of two duplicates is kept is a race; the distributed job
-    # keeps the one of the earlier chunk. Building the originals first makes the local run agree.
-    originals = [c for c in candidates if "dup" not in c.url]
-    asyncio.run(build_dataset(originals, local, get_settings(), options)).close()
-    asyncio.run(build_dataset(candidates, local, get_settings(), options)).close()
-
-    assert _layout(distributed) == _layout(local)
     rows = [json.loads(x) for x in (distributed / "manifest.jsonl").read_text().splitlines()]
     status = {r["url"]: r["status"] for r in rows}
     assert status[failure_modes["exact_dup"]] == "duplicate"
@@ -70,7 +45,7 @@ def test_redelivered_chunk_writes_nothing_twice(
 ) -> None:  # fmt: skip
     listing = tmp_path / "x.txt"
     listing.write_text(failure_modes["ok_1"] + "\n" + failure_modes["ok_2"] + "\n")
-    job_id = submit_job(job_ctx, kind="url_list", spec={}, sources=[listing])
+    job_id = submit_job(job_ctx, JobSpec(kind=JobKind.URL_LIST), [listing])
     tasks.plan_job.apply(kwargs={"job_id": job_id})
     with session_scope(job_ctx.sessions) as session:
         before = job_progress(session, job_id=job_id)

@@ -10,7 +10,9 @@ from pixcrawler.backend.db.jobs import create_job
 from pixcrawler.backend.db.session import session_scope
 from pixcrawler.backend.distributed import DatasetExport
 from pixcrawler.backend.distributed._context import JobContext
+from pixcrawler.builder.jobspec import JobKind, JobSpec
 from pixcrawler.errors import DatabaseConnectionError
+from pixcrawler.records import ManifestRow, Status
 
 
 def _kept(ctx: JobContext, job_id: str, chunk_id: int, names: list[str]) -> None:
@@ -19,7 +21,9 @@ def _kept(ctx: JobContext, job_id: str, chunk_id: int, names: list[str]) -> None
     for name in names:
         key = f"jobs/{job_id}/dataset/images/a/{name}"
         ctx.storage.put(key, name.encode())
-        rows.append({"url": f"http://x/{name}", "label": "a", "status": "kept", "file_key": key})
+        rows.append(
+            ManifestRow(f"http://x/{name}", "a", Status.KEPT, "kept", file_name=f"images/a/{name}")
+        )
     with session_scope(ctx.sessions) as session:
         record_images(session, job_id=job_id, chunk_id=chunk_id, rows=rows)
 
@@ -32,7 +36,7 @@ def test_prefetched_images_are_moved_into_place_and_demoted_ones_dropped(
     job_ctx: JobContext, tmp_path: Path
 ) -> None:
     with session_scope(job_ctx.sessions) as session:
-        job_id = create_job(session, user_id=None, kind="url_list", spec={}).id
+        job_id = create_job(session, user_id=None, spec=JobSpec(kind=JobKind.URL_LIST)).id
         first, second = (c.id for c in add_chunks(session, job_id=job_id, chunks=[("d", {})] * 2))
     dest = tmp_path / "out"
     export = DatasetExport(job_ctx, job_id=job_id, dest=dest)
@@ -58,7 +62,7 @@ def test_discard_leaves_no_trace_of_an_unfinished_export(
     job_ctx: JobContext, tmp_path: Path
 ) -> None:
     with session_scope(job_ctx.sessions) as session:
-        job_id = create_job(session, user_id=None, kind="url_list", spec={}).id
+        job_id = create_job(session, user_id=None, spec=JobSpec(kind=JobKind.URL_LIST)).id
         (chunk,) = add_chunks(session, job_id=job_id, chunks=[("d", {})])
     _kept(job_ctx, job_id, chunk.id, ["1.jpg"])
     export = DatasetExport(job_ctx, job_id=job_id, dest=tmp_path / "out")
@@ -71,7 +75,7 @@ def test_a_failing_prefetch_only_loses_its_head_start(
     job_ctx: JobContext, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     with session_scope(job_ctx.sessions) as session:
-        job_id = create_job(session, user_id=None, kind="url_list", spec={}).id
+        job_id = create_job(session, user_id=None, spec=JobSpec(kind=JobKind.URL_LIST)).id
         (chunk,) = add_chunks(session, job_id=job_id, chunks=[("d", {})])
     _kept(job_ctx, job_id, chunk.id, ["1.jpg"])
     for name in ("manifest.jsonl", "metadata.jsonl"):

@@ -28,6 +28,7 @@ from pixcrawler.backend.distributed._context import JobContext
 from pixcrawler.backend.distributed.control import JobControlError, Resumed
 from pixcrawler.backend.distributed.settle import NOT_SETTLED, job_settled, settle_chunk
 from pixcrawler.builder import tasks
+from pixcrawler.builder.jobspec import JobKind, JobSpec
 from pixcrawler.celery_app._ids import chunk_task_id, finalize_task_id
 
 # The real deployment's fixtures, shared with the reliability tests.
@@ -79,7 +80,7 @@ def sent(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, Any]]:
 def _job(ctx: JobContext, states: list[str]) -> tuple[str, list[int]]:
     """A job whose chunks are in ``states`` (pending, running, done, failed)."""
     with session_scope(ctx.sessions) as session:
-        job_id = create_job(session, user_id=None, kind="url_list", spec={}).id
+        job_id = create_job(session, user_id=None, spec=JobSpec(kind=JobKind.URL_LIST)).id
         chunks = add_chunks(
             session, job_id=job_id, chunks=[("download", {"candidates": []})] * len(states)
         )
@@ -313,7 +314,7 @@ def test_a_broker_blip_while_planning_leaves_the_job_to_the_watchdog(
     """The chunks stay pending and the job open: the watchdog sends them once it is idle."""
     listing = tmp_path / "a.txt"
     listing.write_text("http://127.0.0.1:9/a.jpg\n")
-    job_id = submit_job(job_ctx, kind="url_list", spec={}, sources=[listing])
+    job_id = submit_job(job_ctx, JobSpec(kind=JobKind.URL_LIST), [listing])
 
     def unreachable(**_: Any) -> None:
         raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")

@@ -13,6 +13,7 @@ from pixcrawler.backend.db.models import Chunk
 from pixcrawler.backend.db.session import session_scope
 from pixcrawler.backend.distributed._context import JobContext
 from pixcrawler.builder import tasks
+from pixcrawler.builder.jobspec import JobKind, JobSpec
 from pixcrawler.errors import (
     DatabaseConnectionError,
     NetworkError,
@@ -26,7 +27,7 @@ from pixcrawler.utility.logging_config import configure_logging
 @pytest.fixture
 def chunk(job_ctx: JobContext) -> tuple[str, int]:
     with session_scope(job_ctx.sessions) as session:
-        job = create_job(session, user_id=None, kind="url_list", spec={})
+        job = create_job(session, user_id=None, spec=JobSpec(kind=JobKind.URL_LIST))
         (row,) = add_chunks(session, job_id=job.id, chunks=[("download", {"candidates": []})])
         return job.id, row.id
 

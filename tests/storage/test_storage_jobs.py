@@ -11,6 +11,7 @@ from pixcrawler.backend.distributed import export_job, submit_job
 from pixcrawler.backend.distributed._context import JobContext
 from pixcrawler.backend.storage import StorageProvider
 from pixcrawler.builder import tasks
+from pixcrawler.builder.jobspec import JobKind, JobSpec
 from pixcrawler.celery_app import app
 from pixcrawler.config import get_settings
 from support.server import FixtureServer
@@ -34,7 +35,7 @@ def test_job_images_and_exports_land_in_storage(
 ) -> None:
     listing = tmp_path / "cats.txt"
     listing.write_text("\n".join(failure_modes[n] for n in ("ok_1", "ok_2", "not_found")) + "\n")
-    job_id = submit_job(context, kind="url_list", spec={}, sources=[listing])
+    job_id = submit_job(context, JobSpec(kind=JobKind.URL_LIST), [listing])
     tasks.plan_job.apply(kwargs={"job_id": job_id})
     root = f"jobs/{job_id}/dataset/"
     keys = [key.removeprefix(root) for key in context.storage.list(root)]

@@ -32,6 +32,7 @@ from pixcrawler.backend.db.models import Chunk, Image
 from pixcrawler.backend.db.session import session_scope
 from pixcrawler.backend.distributed import submit_job
 from pixcrawler.backend.distributed._context import JobContext, make_context
+from pixcrawler.builder.jobspec import JobKind, JobSpec
 from pixcrawler.celery_app import create_app
 from pixcrawler.config import Settings
 from support.services import REQUIRE_SERVICES_ENV
@@ -230,7 +231,7 @@ class Deployment:
 
     def record(self, sources: list[Path]) -> str:
         """Record a URL-list job, one chunk per file, without starting it."""
-        return submit_job(self.ctx, kind="url_list", spec={}, sources=sources)
+        return submit_job(self.ctx, JobSpec(kind=JobKind.URL_LIST), sources)
 
     def plan(self, job_id: str) -> None:
         """Send the job's planning task, as ``build --distributed`` does."""

@@ -25,11 +25,13 @@ class QueryFixtureServer(FixtureServer):
 
     Attributes:
         queries: The parsed query of every request, per path, in arrival order.
+        targets: The raw request target (path and query, as sent) of each, likewise.
     """
 
     def __init__(self) -> None:
         super().__init__()
         self.queries: collections.defaultdict[str, list[Query]] = collections.defaultdict(list)
+        self.targets: collections.defaultdict[str, list[str]] = collections.defaultdict(list)
         self._handlers: dict[str, QueryHandler] = {}
 
     def start(self) -> QueryFixtureServer:
@@ -54,6 +56,7 @@ class QueryFixtureServer(FixtureServer):
         super().reset()
         with self._lock:
             self.queries.clear()
+            self.targets.clear()
 
     def clear(self) -> None:
         """Forget every route and handler, then ``reset``."""
@@ -66,6 +69,7 @@ class QueryFixtureServer(FixtureServer):
         query = parse_qs(urlsplit(target).query, keep_blank_values=True)
         with self._lock:
             self.queries[path].append(query)
+            self.targets[path].append(target)
             handler = self._handlers.get(path)
             if handler is not None:
                 self.counts[path] += 1

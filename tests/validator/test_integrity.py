@@ -1,5 +1,6 @@
 """inspect_image: every rejection reason, EXIF orientation, animation policy and pHash behaviour."""
 
+import io
 import pickle
 import warnings
 from contextlib import nullcontext
@@ -84,7 +85,7 @@ def test_truncated_jpeg_is_rejected_after_a_full_decode(rules, picture, encoded)
     error = rejection(data[: len(data) * 6 // 10], rules)
 
     assert error.reason == "truncated or corrupt image"
-    assert isinstance(error.__cause__, OSError)
+    assert isinstance(error.__cause__, OSError | ValueError)  # Pillow or the libjpeg check
     assert ImageFile.LOAD_TRUNCATED_IMAGES is False
 
 
@@ -250,3 +251,40 @@ def test_rules_from_settings_use_max_bytes():
 def test_rules_and_function_cross_process_boundaries(rules):
     assert pickle.loads(pickle.dumps(rules)) == rules
     assert pickle.loads(pickle.dumps(inspect_image)) is inspect_image
+
+
+def _corrupt_jpegs(good: bytes) -> dict[str, bytes]:
+    start = good.index(b"\xff\xda")  # the scan: entropy-coded data follows
+    third = (len(good) - start) // 3
+    zeroed = good[: start + third] + bytes(third) + good[start + 2 * third :]
+    sof = good.index(b"\xff\xc0")
+    claims_9000 = bytearray(good)
+    claims_9000[sof + 5 : sof + 9] = (9000).to_bytes(2, "big") * 2
+    return {
+        "cut at 50% with EOI": good[: len(good) // 2] + b"\xff\xd9",
+        "zeroed middle third": zeroed,
+        "SOF claims 9000x9000": bytes(claims_9000),
+    }
+
+
+@pytest.mark.parametrize(
+    "name", ["cut at 50% with EOI", "zeroed middle third", "SOF claims 9000x9000"]
+)
+def test_corrupt_jpegs_pillow_would_keep_are_rejected(rules, picture, encoded, name):
+    data = _corrupt_jpegs(encoded(picture(11), "JPEG", quality=90))[name]
+    with Image.open(io.BytesIO(data)) as pillow_alone:
+        pillow_alone.load()  # what made these slip through: Pillow decodes them without a word
+    error = rejection(data, rules)
+    assert error.reason == "truncated or corrupt image"
+    assert "Corrupt JPEG data" in str(error.__cause__)  # libjpeg's own warning, surfaced
+
+
+def test_jpegs_with_harmless_quirks_are_kept(rules, picture, encoded):
+    image = picture(12)
+    for data in (
+        encoded(image, "JPEG", progressive=True),
+        encoded(image.convert("CMYK"), "JPEG"),
+        encoded(image.convert("L"), "JPEG"),
+        encoded(image, "JPEG") + b"\x00" * 64,  # padding after EOI
+    ):
+        assert inspect_image(data, rules).format == "JPEG"

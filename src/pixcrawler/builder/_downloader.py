@@ -1,11 +1,9 @@
 """Polite, bounded, retried image downloads over async httpx."""
 
 import asyncio
-import hashlib
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Self
-from urllib.parse import urljoin
 
 import httpx
 
@@ -16,6 +14,8 @@ from pixcrawler.builder.net import (
     NetworkGuard,
     classify_network_error,
     classify_response,
+    read_body,
+    redirect_target,
     robots_forbid_ai,
     sniff_image_type,
 )
@@ -108,7 +108,7 @@ class Downloader:
             response = await client.send(client.build_request("GET", current), stream=True)
             try:
                 if response.status_code in _REDIRECTS and "location" in response.headers:
-                    current = urljoin(current, response.headers["location"])
+                    current = redirect_target(current, response.headers["location"])
                     continue
                 return await self._read(url, response)
             finally:
@@ -132,13 +132,5 @@ class Downloader:
         return _Body(str(response.url), content, content_type, digest)
 
     async def _stream(self, url: str, response: httpx.Response) -> tuple[bytes, str]:
-        digest, chunks, size = hashlib.sha256(), bytearray(), 0
-        async for chunk in response.aiter_bytes():
-            if not chunks and sniff_image_type(chunk[:SNIFF_BYTES]) is None and len(chunk) > 64:
-                break  # An HTML page or JSON error body: stop reading, the sniff below rejects it.
-            size += len(chunk)
-            if size > self.settings.max_bytes:
-                raise PolicyError(f"too large (over {self.settings.max_bytes} B)", url=url)
-            digest.update(chunk)
-            chunks += chunk
-        return bytes(chunks), digest.hexdigest()
+        # Raw bytes, decoded with every layer capped: httpx's own decoders have no output cap.
+        return await read_body(response, self.settings.max_bytes, url=url)

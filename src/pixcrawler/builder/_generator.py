@@ -12,6 +12,7 @@ Layout of a dataset ``DIR``::
 import asyncio
 import io
 import os
+import re
 import sqlite3
 from collections import Counter
 from collections.abc import Iterable
@@ -23,13 +24,29 @@ from PIL import Image
 from pixcrawler.builder.dataset import export_dataset
 from pixcrawler.builder.dataset import state as _state
 from pixcrawler.builder.dataset.slug import unique_slugs
-from pixcrawler.records import Candidate, Download, ImageInfo, Outcome, QueryReport, Status
+from pixcrawler.records import (
+    Candidate,
+    Download,
+    ImageInfo,
+    ManifestRow,
+    Outcome,
+    QueryReport,
+    Status,
+)
 from pixcrawler.utility.logging_config import get_logger
 from pixcrawler.validator.dedup import DedupIndex
 
 logger = get_logger(__name__)
 
 _COMMIT_EVERY = 256
+#: The name the writer gives an image (``<sha256[:20]><ext>``), or its partial file.
+_OUR_FILE = re.compile(r"[0-9a-f]{20}\.[a-z0-9]+(\.part)?")
+_FINISHED = "SELECT 1 FROM candidates WHERE url = ? AND label = ? AND retryable = 0"
+_KEPT_FILES = "SELECT file_name FROM candidates WHERE status = ?"
+_STRAY_INDEX_ENTRIES = (
+    "DELETE FROM dedup_index WHERE file_name NOT IN "
+    "(SELECT file_name FROM candidates WHERE status = ? AND file_name IS NOT NULL)"
+)
 _CLASSES_SCHEMA = "CREATE TABLE IF NOT EXISTS classes (label TEXT PRIMARY KEY, slug TEXT UNIQUE)"
 
 
@@ -51,17 +68,21 @@ class DatasetWriter:
         self.root = root
         self.conn.execute(_CLASSES_SCHEMA)
         self.index = DedupIndex(self.conn, phash_threshold)
+        if _reconcile(root, self.conn):
+            self.index.reload()
         self._slugs: dict[str, str] = dict(
             self.conn.execute("SELECT label, slug FROM classes ORDER BY rowid")
         )
-        self._finished = _state.finished_keys(self.conn)
         self.kept = Counter(_state.kept_counts(self.conn))
         self._first_new_seq = _state.next_seq(self.conn)
         self._pending = 0
 
     def is_finished(self, candidate: Candidate) -> bool:
         """Whether an earlier run already settled this candidate for good."""
-        return (candidate.url, candidate.label) in self._finished
+        # Asked of the state's primary key, not a set loaded at start: memory stays flat on a
+        # rerun of a list of any length. A row settled earlier in this run answers True too.
+        found = self.conn.execute(_FINISHED, (candidate.url, candidate.label)).fetchone()
+        return found is not None
 
     async def store(
         self,
@@ -131,8 +152,8 @@ class DatasetWriter:
         ``order`` is the candidate's position in this run's input: exports list candidates in
         input order, and a row first seen in an earlier run keeps its earlier place.
         """
-        seq = self._first_new_seq + order
-        _state.upsert(self.conn, _state.outcome_row(outcome, retryable=retryable, seq=seq))
+        row = ManifestRow.from_outcome(outcome, retryable=retryable)
+        _state.record(self.conn, row, seq=self._first_new_seq + order)
         self._pending += 1
         if self._pending >= _COMMIT_EVERY:
             self.commit()
@@ -153,7 +174,7 @@ class DatasetWriter:
     def export(self, label_formats: Iterable[str]) -> None:
         """Write manifest, metadata and label files from the state (atomic replacements)."""
         self.commit()
-        export_dataset(self.root, self.conn, self._slugs, tuple(label_formats))
+        export_dataset(self.root, _state.iter_rows(self.conn), self._slugs, tuple(label_formats))
 
     def close(self) -> None:
         """Commit and close the state database."""
@@ -168,6 +189,38 @@ class DatasetWriter:
             self.conn.execute("INSERT INTO classes (label, slug) VALUES (?, ?)", (label, slug))
             self._slugs[label] = slug
         return self._slugs[label]
+
+
+def _reconcile(root: Path, conn: sqlite3.Connection) -> bool:
+    """Make ``images/`` and the state agree again after a hard kill (SIGKILL, power loss).
+
+    An image is written before its row, and rows commit in batches, so a killed run can leave
+    files no row describes (and dedup entries pointing at them); a deleted file leaves a row
+    without its file. Files without a kept row are removed (the rerun fetches their URLs again,
+    since no row settled them); kept rows without their file are forgotten, so they are tried
+    again; dedup entries follow the kept rows. Afterwards every file has its row and every row
+    its file, whatever the rerun's requests answer. Returns whether anything changed.
+    """
+    kept = {name for (name,) in conn.execute(_KEPT_FILES, (str(Status.KEPT),)) if name}
+    on_disk: set[str] = set()
+    removed = 0
+    for path in (root / "images").rglob("*"):
+        name = path.relative_to(root).as_posix()
+        if not path.is_file() or name in kept or not _OUR_FILE.fullmatch(path.name):
+            on_disk.add(name)  # a folder, a recorded image, or a file we did not write
+            continue
+        path.unlink(missing_ok=True)  # an unrecorded image, or a .part cut short
+        removed += 1
+    missing = [(name,) for name in kept - on_disk]
+    conn.executemany("DELETE FROM candidates WHERE status = 'kept' AND file_name = ?", missing)
+    stray = conn.execute(_STRAY_INDEX_ENTRIES, (str(Status.KEPT),)).rowcount
+    conn.commit()
+    if not (removed or missing or stray):
+        return False
+    logger.bind(
+        operation="recover", removed_files=removed, missing_files=len(missing), stray_index=stray
+    ).warning("images and state disagreed after an interrupted run; reconciled")
+    return True
 
 
 def _write_image(target: Path, download: Download, info: ImageInfo) -> None:

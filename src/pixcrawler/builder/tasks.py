@@ -10,7 +10,7 @@ from typing import Any
 
 from celery import Task
 
-from pixcrawler.backend.db.jobs import fail_job, get_job
+from pixcrawler.backend.db.jobs import fail_job, job_spec
 from pixcrawler.backend.db.session import session_scope
 from pixcrawler.backend.distributed import (
     export_job,
@@ -28,6 +28,7 @@ from pixcrawler.backend.distributed.finalize import export_labels
 from pixcrawler.backend.distributed.packaging import HOT_FORMAT
 from pixcrawler.backend.distributed.settle import settle_chunk
 from pixcrawler.builder.discovery.keywords import variations
+from pixcrawler.builder.jobspec import JobKind
 from pixcrawler.celery_app import (
     BROKER_ERRORS,
     app,
@@ -40,12 +41,12 @@ from pixcrawler.utility.logging_config import get_logger
 logger = get_logger(__name__)
 
 
-def dispatch_chunks(*, job_id: str, kind: str, chunk_ids: Sequence[int]) -> None:
+def dispatch_chunks(*, job_id: str, kind: JobKind, chunk_ids: Sequence[int]) -> None:
     """Send the chunks' tasks, each under its own known id, over one broker connection.
 
     No chord: the chunk that settles last sends ``finalize_job`` (``backend.distributed.settle``).
     """
-    chunk_task = discover_chunk if kind == "keywords" else download_chunk
+    chunk_task = discover_chunk if kind is JobKind.KEYWORDS else download_chunk
     with app.producer_or_acquire() as producer:
         for chunk_id in chunk_ids:
             chunk_task.apply_async(
@@ -89,7 +90,7 @@ def plan_job(self: Task, *, job_id: str) -> int:
     """
     ctx = job_context()
     with session_scope(ctx.sessions) as session:
-        kind = get_job(session, job_id=job_id).kind
+        kind = job_spec(session, job_id=job_id).kind
     chunk_ids = plan(ctx, job_id=job_id)
     try:
         dispatch_chunks(job_id=job_id, kind=kind, chunk_ids=chunk_ids)
@@ -124,9 +125,11 @@ def generate_keywords(self: Task, *, job_id: str) -> dict[str, list[str]]:
     """The query variations each keyword class will use, in their seeded order."""
     ctx = job_context()
     with session_scope(ctx.sessions) as session:
-        spec = get_job(session, job_id=job_id).spec
-    seed, limit = int(spec.get("seed", 0)), spec.get("variations")
-    return {kw: list(variations(kw, seed=seed, limit=limit)) for kw in spec.get("keywords", [])}
+        spec = job_spec(session, job_id=job_id)
+    return {
+        keyword: list(variations(keyword, seed=spec.seed, limit=spec.variations))
+        for keyword in spec.keywords
+    }
 
 
 @pixcrawler_task(on_failure=record_task_failure)

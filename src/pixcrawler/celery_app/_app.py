@@ -1,6 +1,5 @@
 """Build and configure the Celery app from ``Settings`` (broker, backend, queues, limits)."""
 
-from pathlib import Path
 from typing import Any
 
 from celery import Celery
@@ -11,12 +10,8 @@ from pixcrawler.celery_app._watchdog import WatchdogTimer
 from pixcrawler.config import Settings, get_settings
 
 QUEUES = ("crawl", "validation", "packaging", "maintenance")
-#: The longest a task may run; the visibility timeout below must exceed it.
-TASK_TIME_LIMIT = 25 * 60  # under the DB layer's 30-minute stale-chunk takeover
-TASK_SOFT_TIME_LIMIT = TASK_TIME_LIMIT - 60
-#: Redis re-delivers an unacknowledged task after this; longer than any task, or a slow task
-#: would run twice at once.
-VISIBILITY_TIMEOUT = TASK_TIME_LIMIT * 2
+# Time limits and Redis's visibility timeout are settings (PIXCRAWLER_TASK_TIME_LIMIT,
+# PIXCRAWLER_VISIBILITY_TIMEOUT), whose order Settings checks against the stale-chunk takeover.
 TASK_MODULES = ("pixcrawler.builder.tasks", "pixcrawler.validator.tasks")
 # Routes match the real task names (module path + function), one queue per kind of work.
 ROUTES = {
@@ -49,7 +44,7 @@ def _config(settings: Settings) -> dict[str, Any]:
     return {
         "broker_url": broker,
         "result_backend": settings.resolved_result_backend(),
-        "broker_transport_options": _transport_options(broker, settings.data_dir),
+        "broker_transport_options": _transport_options(broker, settings),
         "broker_connection_retry_on_startup": True,
         "task_queues": [Queue(name) for name in QUEUES],  # type: ignore[no-untyped-call]
         "task_default_queue": "crawl",
@@ -58,8 +53,8 @@ def _config(settings: Settings) -> dict[str, Any]:
         # A task whose worker died (kill -9, OOM) goes back to the queue instead of vanishing.
         "task_reject_on_worker_lost": True,
         "worker_prefetch_multiplier": 1,
-        "task_time_limit": TASK_TIME_LIMIT,
-        "task_soft_time_limit": TASK_SOFT_TIME_LIMIT,
+        "task_time_limit": settings.task_time_limit,
+        "task_soft_time_limit": settings.task_time_limit - 60,
         "task_serializer": "json",
         "result_serializer": "json",
         "accept_content": ["json"],
@@ -68,9 +63,9 @@ def _config(settings: Settings) -> dict[str, Any]:
     }
 
 
-def _transport_options(broker: str, data_dir: Path) -> dict[str, Any]:
+def _transport_options(broker: str, settings: Settings) -> dict[str, Any]:
     if broker.startswith("filesystem://"):
-        folder = data_dir / "broker"
+        folder = settings.data_dir / "broker"
         for sub in ("queue", "processed"):
             (folder / sub).mkdir(parents=True, exist_ok=True)
         return {
@@ -81,7 +76,7 @@ def _transport_options(broker: str, data_dir: Path) -> dict[str, Any]:
             "polling_interval": 0.2,  # seconds between looks at the queue folder
         }
     if broker.startswith(("redis://", "rediss://")):
-        return {"visibility_timeout": VISIBILITY_TIMEOUT}
+        return {"visibility_timeout": settings.visibility_timeout}
     return {}
 
 

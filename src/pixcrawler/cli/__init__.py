@@ -7,11 +7,15 @@ import pydantic
 import typer
 
 from pixcrawler.cli import build as _build  # noqa: F401 - registers the command
+from pixcrawler.cli import engines as _engines  # noqa: F401 - registers the commands
 from pixcrawler.cli import folders as _folders  # noqa: F401 - registers the commands
 from pixcrawler.cli import jobs as _jobs  # noqa: F401 - registers the commands
 from pixcrawler.cli import package as _package  # noqa: F401 - registers the commands
+from pixcrawler.cli import remote as _remote  # noqa: F401 - registers the commands
+from pixcrawler.cli import serve as _serve  # noqa: F401 - registers the command
 from pixcrawler.cli._common import app, console, fail
 from pixcrawler.config import get_settings
+from pixcrawler.errors import DatabaseConnectionError
 from pixcrawler.utility.logging_config import configure_logging
 
 _LEVELS = {"TRACE", "DEBUG", "INFO", "SUCCESS", "WARNING", "ERROR", "CRITICAL"}
@@ -38,6 +42,8 @@ def main_options(
 
 def _settings_error(exc: pydantic.ValidationError) -> str:
     first = exc.errors()[0]
+    if not first["loc"]:  # a rule between settings names them itself
+        return f"invalid settings: {first['msg'].removeprefix('Value error, ')}"
     name = "PIXCRAWLER_" + "_".join(str(part) for part in first["loc"]).upper()
     return f"invalid setting {name}: {first['msg']}"
 
@@ -49,6 +55,11 @@ def main() -> None:
     except KeyboardInterrupt:
         console.print("interrupted")
         sys.exit(130)
+    except DatabaseConnectionError as exc:  # any command that needs the job database
+        try:
+            fail(f"job database unavailable: {exc.reason}", 1)
+        except typer.Exit as exit_:
+            sys.exit(exit_.exit_code)
     finally:
         # The command is done: the collector's pass over a large heap (a build's records,
         # SQLAlchemy, Celery) at interpreter exit would only delay the prompt.

@@ -4,6 +4,7 @@ from typing import NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 app = typer.Typer(
     help="Turn keywords or URL lists into clean, labelled image datasets.",
@@ -18,7 +19,8 @@ out = Console()
 
 def fail(message: str, code: int = 2) -> NoReturn:
     """Print one clear line and exit non-zero; never a traceback for bad input."""
-    console.print(f"[red]error:[/red] {message}", highlight=False)
+    # One line however narrow the terminal; brackets in the message are text, not markup.
+    console.print(f"[red]error:[/red] {escape(message)}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
 
 

@@ -26,6 +26,7 @@ from pixcrawler.builder.discovery.engines import (
     parse_engine_list,
 )
 from pixcrawler.builder.discovery.keywords import KeywordError, normalize_keyword
+from pixcrawler.builder.jobspec import JobKind, JobSpec
 from pixcrawler.cli._common import app, console, fail, out, split_list
 from pixcrawler.cli._console import ProgressObserver, engines_table, funnel_table, reasons_table
 from pixcrawler.config import Settings, get_settings
@@ -111,7 +112,8 @@ def build(
         processes=_processes(settings, processes),
     )
     if distributed:
-        _distributed(plan, source or [], options, label, url_column, label_column, out_dir)
+        spec = _job_spec(plan, options, settings, label, url_column, label_column)
+        _distributed(spec, source or [], out_dir)
         return
     writer = _run(plan, out_dir, settings, options, total, quiet)
     try:
@@ -121,30 +123,35 @@ def build(
         writer.close()
 
 
-def _distributed(
+def _job_spec(
     plan: KeywordPlan | Iterator[Candidate],
-    sources: list[Path],
     options: BuildOptions,
+    settings: Settings,
     label: str | None,
     url_column: str,
     label_column: str,
-    out_dir: Path,
-) -> None:
-    from pixcrawler.cli.jobs import run_distributed
-
-    spec: dict[str, Any] = {
+) -> JobSpec:
+    """The job this command asks for; the level is fixed here, as a local build fixes it."""
+    common: dict[str, Any] = {
         "per_class": options.per_class,
-        "label_formats": list(options.label_formats),
-        "validation_level": str(options.validation_level) if options.validation_level else None,
+        "label_formats": options.label_formats,
+        "validation_level": options.validation_level or ValidationLevel(settings.validation_level),
     }
     if isinstance(plan, KeywordPlan):
-        spec |= {"keywords": list(plan.keywords), "engines": list(plan.engines),
-                 "licenses": list(plan.licenses), "seed": plan.seed,
-                 "variations": plan.max_variations}  # fmt: skip
-        run_distributed("keywords", spec, [], out_dir)
-    else:
-        spec |= {"label": label, "url_column": url_column, "label_column": label_column}
-        run_distributed("url_list", spec, sources, out_dir)
+        return JobSpec(
+            kind=JobKind.KEYWORDS, keywords=plan.keywords, engines=plan.engines,
+            licenses=plan.licenses, seed=plan.seed, variations=plan.max_variations, **common,
+        )  # fmt: skip
+    return JobSpec(
+        kind=JobKind.URL_LIST, label=label, url_column=url_column, label_column=label_column,
+        **common,
+    )  # fmt: skip
+
+
+def _distributed(spec: JobSpec, sources: list[Path], out_dir: Path) -> None:
+    from pixcrawler.cli.jobs import run_distributed
+
+    run_distributed(spec, sources, out_dir)
 
 
 def _run(

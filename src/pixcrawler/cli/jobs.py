@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -17,6 +17,9 @@ from rich.table import Table
 
 from pixcrawler.cli._common import app, console, fail, out
 from pixcrawler.errors import PixCrawlerError
+
+if TYPE_CHECKING:
+    from pixcrawler.builder.jobspec import JobSpec
 
 jobs_app = typer.Typer(
     help="List, follow, cancel, retry and resume distributed jobs.", invoke_without_command=True
@@ -35,7 +38,11 @@ def worker(
     concurrency: Annotated[int, typer.Option(help="Worker processes.")] = 2,
 ) -> None:
     """Start a Celery worker for distributed jobs (broker from PIXCRAWLER_BROKER_URL)."""
+    from pixcrawler.backend.db.migrate import ensure_current
     from pixcrawler.celery_app import app as celery_app
+    from pixcrawler.config import get_settings
+
+    ensure_current(get_settings().resolved_database_url())  # a bad database: one line, now
 
     celery_app.worker_main(
         ["worker", "-Q", queues, "--concurrency", str(concurrency), "--without-heartbeat",
@@ -175,7 +182,7 @@ def _snapshot(job_id: str) -> dict[str, Any]:
             "kept": p.kept}  # fmt: skip
 
 
-def run_distributed(kind: str, spec: dict[str, Any], sources: list[Path], out_dir: Path) -> None:
+def run_distributed(spec: "JobSpec", sources: list[Path], out_dir: Path) -> None:
     """Submit a job, follow it, and copy the finished dataset to ``out_dir``.
 
     The kept images are copied while the job runs (``DatasetExport.prefetch``), so once it
@@ -185,7 +192,7 @@ def run_distributed(kind: str, spec: dict[str, Any], sources: list[Path], out_di
     from pixcrawler.celery_app import send_plan
 
     context = job_context()
-    job_id = submit_job(context, kind=kind, spec=spec, sources=sources)
+    job_id = submit_job(context, spec, sources)
     send_plan(job_id)
     console.print(f"job {job_id} submitted; a worker runs it (pixcrawler worker)", highlight=False)
     export = DatasetExport(context, job_id=job_id, dest=out_dir)

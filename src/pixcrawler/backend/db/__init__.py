@@ -26,7 +26,13 @@ from pixcrawler.backend.db.chunks import (
     retry_failed_chunks,
     touch_chunk,
 )
-from pixcrawler.backend.db.images import IMAGE_FIELDS, record_images
+from pixcrawler.backend.db.images import (
+    dataset_key,
+    dataset_prefix,
+    iter_images,
+    record_images,
+    update_outcomes,
+)
 from pixcrawler.backend.db.jobs import (
     JobProgress,
     bump_counters,
@@ -36,12 +42,18 @@ from pixcrawler.backend.db.jobs import (
     fail_job,
     get_job,
     job_progress,
+    job_spec,
     list_jobs,
+    recount_images,
+    set_spec,
 )
 from pixcrawler.backend.db.models import (
+    Activity,
     ApiKey,
     Chunk,
+    ChunkQuota,
     ChunkStatus,
+    ClassQuota,
     Dataset,
     Image,
     Job,
@@ -49,22 +61,26 @@ from pixcrawler.backend.db.models import (
     Project,
     User,
 )
+from pixcrawler.backend.db.quotas import give_back_slot, release_chunk_slots, take_slot
 from pixcrawler.backend.db.session import make_engine, session_factory, session_scope
-from pixcrawler.builder.jobspec import JobKind
+from pixcrawler.builder.jobspec import JobKind, JobSpec
 from pixcrawler.errors import RecordNotFoundError
 
 __all__ = [
-    "IMAGE_FIELDS",
     "STALE_AFTER",
+    "Activity",
     "ApiKey",
     "Base",
     "Chunk",
+    "ChunkQuota",
     "ChunkStatus",
+    "ClassQuota",
     "Dataset",
     "Image",
     "Job",
     "JobKind",
     "JobProgress",
+    "JobSpec",
     "JobStatus",
     "Project",
     "RecordNotFoundError",
@@ -76,21 +92,31 @@ __all__ = [
     "complete_job_if_done",
     "create_api_key",
     "create_job",
+    "dataset_key",
+    "dataset_prefix",
     "fail_job",
     "find_api_key",
     "finish_chunk",
     "generate_api_key",
     "get_job",
+    "give_back_slot",
     "hash_api_key",
+    "iter_images",
     "job_progress",
+    "job_spec",
     "list_jobs",
     "make_engine",
     "record_images",
+    "recount_images",
+    "release_chunk_slots",
     "resumable_chunks",
     "retry_failed_chunks",
     "revoke_api_key",
     "session_factory",
     "session_scope",
+    "set_spec",
+    "take_slot",
     "touch_chunk",
+    "update_outcomes",
     "utcnow",
 ]

@@ -15,10 +15,12 @@ from pixcrawler.backend.db._base import utcnow
 from pixcrawler.backend.db._statements import conflict_insert, execute_update
 from pixcrawler.backend.db.jobs import bump_counters, get_job
 from pixcrawler.backend.db.models import OPEN_CHUNK_STATUSES, Chunk, ChunkStatus, Job, JobStatus
+from pixcrawler.config import Settings
 from pixcrawler.errors import RecordNotFoundError
 
-#: A running chunk untouched for this long is presumed orphaned by a dead worker.
-STALE_AFTER = timedelta(minutes=30)
+#: A running chunk untouched for this long is presumed orphaned by a dead worker: the default
+#: of ``PIXCRAWLER_STALE_AFTER``, which callers with settings pass instead.
+STALE_AFTER = timedelta(seconds=Settings.model_fields["stale_after"].default)
 _INSERT_BATCH = 500
 
 

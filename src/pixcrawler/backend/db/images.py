@@ -1,44 +1,55 @@
-"""Per-image outcomes of a job, upserted by ``(job_id, url, label)`` so redelivery is harmless."""
+"""The job database's store of manifest rows: a job's images, upserted by ``(job, url, label)``.
 
-from typing import Any
+One of the two stores of :class:`~pixcrawler.records.ManifestRow` (the local state file is the
+other). The table holds every row field; a kept row's ``file_name`` is stored as its storage key
+(:func:`dataset_key`), which is where the image is.
+"""
 
+from collections.abc import Iterable, Iterator
+from typing import Any, cast
+
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from pixcrawler.backend.db._base import utcnow
 from pixcrawler.backend.db._statements import conflict_insert
 from pixcrawler.backend.db.chunks import touch_chunk
 from pixcrawler.backend.db.models import Image
+from pixcrawler.records import ManifestRow, Status
 
 _KEY = ("job_id", "url", "label")
-#: Columns a row may set; ``url``, ``label`` and ``status`` are required.
-IMAGE_FIELDS = frozenset(
-    column.key for column in Image.__table__.columns if column.key not in {"id", "job_id"}
-) - {"chunk_id", "updated_at"}
-_DEFAULTS: dict[str, Any] = {name: None for name in IMAGE_FIELDS} | {"reason": "", "attempts": 0}
-_REQUIRED = frozenset({"url", "label", "status"})
+_FIELDS = tuple(name for name in ManifestRow.__dataclass_fields__ if name != "file_name")
 _BATCH = 500
+#: Rows fetched per round trip while streaming a job's rows.
+_STREAM_BATCH = 2000
+
+
+def dataset_key(job_id: str, file_name: str) -> str:
+    """The storage key of a job's dataset file ``file_name`` (``images/<slug>/<sha>.jpg``…)."""
+    return f"{dataset_prefix(job_id)}{file_name}"
+
+
+def dataset_prefix(job_id: str) -> str:
+    """The storage prefix of a job's dataset tree (images and exports)."""
+    return f"jobs/{job_id}/dataset/"
 
 
 def record_images(
-    session: Session, *, job_id: str, chunk_id: int | None, rows: list[dict[str, Any]]
+    session: Session, *, job_id: str, chunk_id: int | None, rows: Iterable[ManifestRow]
 ) -> int:
-    """Insert or replace the outcome rows of ``chunk_id`` (``INSERT … ON CONFLICT DO UPDATE``).
+    """Insert or replace the rows of ``chunk_id`` (``INSERT … ON CONFLICT DO UPDATE``).
 
-    Each row is a dict of :data:`IMAGE_FIELDS` (the manifest fields plus ``file_key``); fields it
-    leaves out are reset to their defaults, because the latest outcome replaces the earlier one
-    whole. Within ``rows`` the last row for a ``(url, label)`` wins. Also refreshes the chunk's
-    ``updated_at`` (a heartbeat for :func:`~pixcrawler.backend.db.chunks.resumable_chunks`).
+    The latest outcome replaces the earlier one whole; within ``rows`` the last row for a
+    ``(url, label)`` wins. Also refreshes the chunk's ``updated_at`` (a heartbeat for
+    :func:`~pixcrawler.backend.db.chunks.resumable_chunks`).
 
     Returns:
         The number of distinct images written (inserted or updated).
-
-    Raises:
-        ValueError: a row has an unknown field or lacks ``url``, ``label`` or ``status``.
     """
     now = utcnow()
-    unique = {(row["url"], row["label"]): row for row in map(_checked, rows)}
+    unique = {(row.url, row.label): row for row in rows}
     values = [
-        {**_DEFAULTS, **row, "job_id": job_id, "chunk_id": chunk_id, "updated_at": now}
+        {**_to_sql(job_id, row), "job_id": job_id, "chunk_id": chunk_id, "updated_at": now}
         for row in unique.values()
     ]
     if not values:
@@ -53,11 +64,67 @@ def record_images(
     return len(values)
 
 
-def _checked(row: dict[str, Any]) -> dict[str, Any]:
-    unknown = set(row) - IMAGE_FIELDS
-    if unknown:
-        raise ValueError(f"unknown image fields: {sorted(unknown)}")
-    missing = _REQUIRED - set(row)
-    if missing:
-        raise ValueError(f"image row lacks {sorted(missing)}")
-    return row
+def update_outcomes(session: Session, *, job_id: str, rows: Iterable[ManifestRow]) -> int:
+    """Store new outcomes (status, reason, file, original) of rows already recorded.
+
+    Used by job-wide steps (dedup, caps, re-validation) that demote kept rows: each row keeps
+    its chunk and its place in the exports.
+    """
+    values = [
+        {"b_url": row.url, "b_label": row.label, "status": str(row.status),
+         "reason": row.reason, "duplicate_of": row.duplicate_of, "cross_class": row.cross_class,
+         "file_key": dataset_key(job_id, row.file_name) if row.file_name else None,
+         "updated_at": utcnow()}
+        for row in rows
+    ]  # fmt: skip
+    if not values:
+        return 0
+    table = cast(Table, Image.__table__)
+    statement = (
+        update(table)
+        .where(
+            table.c.job_id == job_id,
+            table.c.url == bindparam("b_url"),
+            table.c.label == bindparam("b_label"),
+        )
+        .values({name: bindparam(name) for name in values[0] if not name.startswith("b_")})
+    )
+    for first in range(0, len(values), _BATCH):
+        # Core executemany (ORM bulk updates go by primary key only).
+        session.connection().execute(statement, values[first : first + _BATCH])
+    return len(values)
+
+
+def iter_images(
+    session: Session, *, job_id: str, status: Status | None = None, chunk_id: int | None = None
+) -> Iterator[ManifestRow]:
+    """The job's rows in export order (chunk by chunk, then as recorded), streamed.
+
+    Optionally only rows of one ``status`` or of one chunk.
+    """
+    table = Image.__table__
+    columns = [table.c[name] for name in (*_FIELDS, "file_key")]
+    statement = select(*columns).where(table.c.job_id == job_id)
+    if status is not None:
+        statement = statement.where(table.c.status == str(status))
+    if chunk_id is not None:
+        statement = statement.where(table.c.chunk_id == chunk_id)
+    statement = statement.order_by(table.c.chunk_id, table.c.id)
+    result = session.execute(statement.execution_options(yield_per=_STREAM_BATCH))
+    prefix = dataset_prefix(job_id)
+    for values in result:
+        yield _from_sql(prefix, values._asdict())
+
+
+def _to_sql(job_id: str, row: ManifestRow) -> dict[str, Any]:
+    values = {name: getattr(row, name) for name in _FIELDS}
+    values["status"] = str(row.status)
+    values["file_key"] = dataset_key(job_id, row.file_name) if row.file_name else None
+    return values
+
+
+def _from_sql(prefix: str, values: dict[str, Any]) -> ManifestRow:
+    key = values.pop("file_key")
+    values["status"] = Status(values["status"])
+    values["file_name"] = key.removeprefix(prefix) if key else None
+    return ManifestRow(**values)

@@ -8,22 +8,25 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, case, exists, select, update
+from sqlalchemy import and_, case, exists, func, select, true, update
 from sqlalchemy.orm import Session
 
 from pixcrawler.backend.db._base import utcnow
 from pixcrawler.backend.db._statements import execute_update
 from pixcrawler.backend.db.models import (
+    IMAGE_COUNTERS,
     JOB_COUNTERS,
     OPEN_CHUNK_STATUSES,
     OPEN_JOB_STATUSES,
     Chunk,
     ChunkStatus,
+    Image,
     Job,
     JobStatus,
 )
-from pixcrawler.builder.jobspec import JobKind
+from pixcrawler.builder.jobspec import JobSpec
 from pixcrawler.errors import RecordNotFoundError
+from pixcrawler.records import Status
 from pixcrawler.utility.logging_config import get_logger
 
 logger = get_logger(__name__)
@@ -71,31 +74,36 @@ def get_job(session: Session, *, job_id: str) -> Job:
 
 
 def create_job(
-    session: Session,
-    *,
-    user_id: int | None,
-    kind: str,
-    spec: dict[str, Any],
-    dataset_id: int | None = None,
+    session: Session, *, user_id: int | None, spec: JobSpec, dataset_id: int | None = None
 ) -> Job:
     """Insert a pending job and flush it, so its id and ``created_at`` are set.
 
     Args:
         user_id: the owner, or None for a job started outside the API (the CLI).
-        kind: ``"keywords"`` or ``"url_list"``.
-        spec: the build request (keywords, engines, per_class, licences, validation level…).
+        spec: the build request; stored as ``spec.to_json()``, its kind in ``Job.kind``.
         dataset_id: the dataset the job fills, if any.
-
-    Raises:
-        ValueError: ``kind`` is not a :class:`JobKind`.
     """
-    job = Job(user_id=user_id, kind=JobKind(kind), spec=spec, dataset_id=dataset_id)
+    job = Job(user_id=user_id, kind=spec.kind, spec=spec.to_json(), dataset_id=dataset_id)
     session.add(job)
     session.flush()
     logger.bind(operation="job_creation", user_id=user_id, job_id=job.id, kind=job.kind).info(
         "job created"
     )
     return job
+
+
+def job_spec(session: Session, *, job_id: str) -> JobSpec:
+    """The job's spec, read back from its stored JSON.
+
+    Raises:
+        RecordNotFoundError: no such job.
+    """
+    return JobSpec.model_validate(get_job(session, job_id=job_id).spec)
+
+
+def set_spec(session: Session, *, job_id: str, spec: JobSpec) -> None:
+    """Replace the job's spec (its URL lists were uploaded after it was created)."""
+    get_job(session, job_id=job_id).spec = spec.to_json()
 
 
 def bump_counters(session: Session, *, job_id: str, **deltas: int) -> None:
@@ -116,6 +124,21 @@ def bump_counters(session: Session, *, job_id: str, **deltas: int) -> None:
     if not execute_update(session, update(Job).where(Job.id == job_id).values(changes)):
         raise RecordNotFoundError(f"no job {job_id!r}")
     _expire_cached_job(session, job_id)
+
+
+def recount_images(session: Session, *, job_id: str) -> None:
+    """Set the job's image counters to what its rows say now (after job-wide dedup and caps).
+
+    Chunks bump the counters as they settle; a job-wide step that demotes rows then makes them
+    overstate the dataset, so the finalize sets them from the table, which is idempotent.
+    """
+    counts = dict.fromkeys(IMAGE_COUNTERS.values(), 0)
+    statement = (
+        select(Image.status, func.count()).where(Image.job_id == job_id).group_by(Image.status)
+    )
+    for status, count in session.execute(statement):
+        counts[IMAGE_COUNTERS[Status(status)]] += count
+    _update_job(session, job_id, true(), candidates=sum(counts.values()), **counts)
 
 
 def job_progress(session: Session, *, job_id: str) -> JobProgress:

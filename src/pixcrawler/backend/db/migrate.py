@@ -6,13 +6,16 @@ upgrade('postgresql://…')"``. To write the next revision after changing ``mode
 :func:`autogenerate_revision` against an up-to-date database, then review the file.
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Connection, Engine, create_engine, pool, text
 from sqlalchemy.exc import SQLAlchemyError
 
-from pixcrawler.backend.db.errors import translate_connection_errors
+from pixcrawler.backend.db.errors import is_connection_failure, translate_connection_errors
+from pixcrawler.backend.db.session import connect_timeout_args, make_engine, parse_database_url
 from pixcrawler.utility.logging_config import get_logger
 
 if TYPE_CHECKING:
@@ -23,17 +26,42 @@ logger = get_logger(__name__)
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 #: The newest revision in ``migrations/versions`` (a test checks it is Alembic's head): a
 #: database already there needs no Alembic at all, which saves a client a tenth of a second.
-HEAD_REVISION = "0001"
+HEAD_REVISION = "0003"
 
 
 def is_current(engine: Engine) -> bool:
-    """Whether the database is at :data:`HEAD_REVISION`; False too if it cannot be asked."""
+    """Whether the database is at :data:`HEAD_REVISION` (False: no version table yet).
+
+    Raises:
+        DatabaseConnectionError: the database is unreachable; asked once, not again by a
+            migration that would wait out the same connect timeout.
+    """
+    with translate_connection_errors():
+        try:
+            with engine.connect() as connection:
+                version = connection.execute(text("SELECT version_num FROM alembic_version"))
+                return [row[0] for row in version] == [HEAD_REVISION]
+        except SQLAlchemyError as exc:
+            if is_connection_failure(exc):
+                raise
+            return False  # no version table yet: upgrade() creates it
+
+
+def ensure_current(url: str) -> None:
+    """Migrate the database at ``url`` to head if needed, over a connection closed afterwards.
+
+    For a process about to fork workers (which must not inherit pooled connections): it learns
+    at once, in one line, that the database is unreachable or its URL is bad.
+
+    Raises:
+        DatabaseConnectionError: the URL is bad or the database is unreachable.
+    """
+    engine = make_engine(url, poolclass=pool.NullPool)
     try:
-        with engine.connect() as connection:
-            version = connection.execute(text("SELECT version_num FROM alembic_version"))
-            return [row[0] for row in version] == [HEAD_REVISION]
-    except SQLAlchemyError:
-        return False  # no table yet, or unreachable: upgrade() migrates or says why
+        if not is_current(engine):
+            upgrade(url)
+    finally:
+        engine.dispose()
 
 
 def alembic_config(url: str | None = None, *, connection: Connection | None = None) -> "Config":
@@ -61,8 +89,8 @@ def upgrade(url: str, revision: str = "head") -> None:
     logger.bind(operation="database_migration", revision=revision).info("migrating database")
     from alembic import command
 
-    with translate_connection_errors():
-        command.upgrade(alembic_config(url), revision)
+    with translate_connection_errors(), _migration_connection(url) as connection:
+        command.upgrade(alembic_config(url, connection=connection), revision)
 
 
 def downgrade(url: str, revision: str) -> None:
@@ -74,8 +102,25 @@ def downgrade(url: str, revision: str) -> None:
     logger.bind(operation="database_migration", revision=revision).info("downgrading database")
     from alembic import command
 
-    with translate_connection_errors():
-        command.downgrade(alembic_config(url), revision)
+    with translate_connection_errors(), _migration_connection(url) as connection:
+        command.downgrade(alembic_config(url, connection=connection), revision)
+
+
+@contextmanager
+def _migration_connection(url: str) -> Iterator[Connection]:
+    """One transaction on a plain engine with the job engine's connect timeout.
+
+    Plain: no SQLite foreign-key pragma, which would cascade through batch-mode table copies.
+    """
+    parsed = parse_database_url(url)
+    engine = create_engine(
+        parsed, poolclass=pool.NullPool, connect_args=connect_timeout_args(parsed)
+    )
+    try:
+        with engine.begin() as connection:
+            yield connection
+    finally:
+        engine.dispose()
 
 
 def autogenerate_revision(url: str, message: str) -> None:

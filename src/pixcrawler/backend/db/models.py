@@ -1,13 +1,14 @@
-"""The job database's tables: users and their datasets, API keys, jobs, chunks and images."""
+"""The job database's tables: users and their datasets, API keys, jobs, chunks, images, quotas."""
 
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from pixcrawler.backend.db._base import Base, BigId, new_job_id, utcnow
+from pixcrawler.records import Status
 
 
 class JobStatus(StrEnum):
@@ -48,6 +49,10 @@ class User(Base):
     email: Mapped[str] = mapped_column(String(320), unique=True)
     name: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: The identity provider's subject (a Supabase ``sub``); None for local users.
+    auth_subject: Mapped[str | None] = mapped_column(String(200), unique=True)
+    #: ``user`` (per-user limits apply) or ``admin``.
+    role: Mapped[str] = mapped_column(String(16), default="user", server_default="user")
 
 
 class Project(Base):
@@ -87,6 +92,11 @@ class ApiKey(Base):
     prefix: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     revoked_at: Mapped[datetime | None]
+    #: Comma-separated scopes: ``read``, ``write``, ``admin``.
+    scopes: Mapped[str] = mapped_column(
+        String(64), default="read,write", server_default="read,write"
+    )
+    last_used_at: Mapped[datetime | None]
 
 
 class Job(Base):
@@ -128,6 +138,13 @@ JOB_COUNTERS = frozenset(
     {"candidates", "kept", "failed", "duplicates", "invalid", "filtered"}
     | {"chunks_total", "chunks_done", "chunks_failed"}
 )
+
+
+#: The job counter each image status adds to (``candidates`` counts them all).
+IMAGE_COUNTERS = {
+    Status.KEPT: "kept", Status.DOWNLOAD_FAILED: "failed", Status.DUPLICATE: "duplicates",
+    Status.INVALID: "invalid", Status.FILTERED: "filtered",
+}  # fmt: skip
 
 
 class Chunk(Base):
@@ -187,5 +204,51 @@ class Image(Base):
     license_url: Mapped[str | None] = mapped_column(Text)
     attribution: Mapped[str | None] = mapped_column(Text)
     duplicate_of: Mapped[str | None] = mapped_column(String(1024))
+    cross_class: Mapped[bool] = mapped_column(default=False, server_default=false())
+    retryable: Mapped[bool] = mapped_column(default=False, server_default=false())
     quality: Mapped[dict[str, Any] | None]
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    #: Set while a reviewer has rejected the image: it is out of the exports until restored.
+    rejected_at: Mapped[datetime | None]
+
+
+class ClassQuota(Base):
+    """A per-class quota shared by a job's chunks: slots taken (kept or in flight) and kept.
+
+    A chunk takes a slot before it downloads an image of the class and gives it back when the
+    image is not kept, so the job's chunks together fetch about what the class may keep.
+    """
+
+    __tablename__ = "class_quotas"
+
+    job_id: Mapped[str] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"), primary_key=True)
+    label: Mapped[str] = mapped_column(String(200), primary_key=True)
+    taken: Mapped[int] = mapped_column(default=0, server_default="0")
+    kept: Mapped[int] = mapped_column(default=0, server_default="0")
+
+
+class ChunkQuota(Base):
+    """The slots of a class one chunk holds, given back if the chunk is run again from scratch."""
+
+    __tablename__ = "chunk_quotas"
+
+    chunk_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("chunks.id", ondelete="CASCADE"), primary_key=True
+    )
+    label: Mapped[str] = mapped_column(String(200), primary_key=True)
+    taken: Mapped[int] = mapped_column(default=0, server_default="0")
+    kept: Mapped[int] = mapped_column(default=0, server_default="0")
+
+
+class Activity(Base):
+    """One thing a user did through the service (created, cancelled, rejected, exported…)."""
+
+    __tablename__ = "activity"
+    __table_args__ = (Index(None, "user_id", "id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    action: Mapped[str] = mapped_column(String(64))
+    target: Mapped[str] = mapped_column(String(200), default="")
+    request_id: Mapped[str] = mapped_column(String(64), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

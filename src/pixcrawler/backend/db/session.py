@@ -6,9 +6,11 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session, sessionmaker
 
 from pixcrawler.backend.db.errors import translate_connection_errors
+from pixcrawler.errors import DatabaseConnectionError
 
 #: Seconds a SQLite writer waits for the lock before "database is locked".
 SQLITE_BUSY_TIMEOUT = 30.0
@@ -28,17 +30,47 @@ def make_engine(url: str | URL, **kwargs: Any) -> Engine:
     Args:
         url: a SQLAlchemy URL, e.g. ``Settings.resolved_database_url()``.
         kwargs: passed on to :func:`sqlalchemy.create_engine`.
+
+    Raises:
+        DatabaseConnectionError: ``url`` is not a URL SQLAlchemy can use (malformed, an unknown
+            scheme or driver, a bad IPv6 literal); the message names the setting.
     """
-    parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite":
-        return _sqlite_engine(parsed, **kwargs)
-    if parsed.get_backend_name() == "postgresql":
-        connect_args = dict(kwargs.pop("connect_args", {}))
-        if "connect_timeout" not in parsed.query:
-            connect_args.setdefault("connect_timeout", POSTGRES_CONNECT_TIMEOUT)
-        kwargs.setdefault("pool_pre_ping", True)
+    parsed = parse_database_url(url)
+    try:
+        if parsed.get_backend_name() == "sqlite":
+            return _sqlite_engine(parsed, **kwargs)
+        if parsed.get_backend_name() == "postgresql":
+            kwargs.setdefault("pool_pre_ping", True)
+        connect_args = {**connect_timeout_args(parsed), **kwargs.pop("connect_args", {})}
         return create_engine(parsed, connect_args=connect_args, **kwargs)
-    return create_engine(parsed, **kwargs)
+    except (ArgumentError, ImportError, ValueError) as exc:  # unknown dialect or driver
+        raise _bad_url(exc) from exc
+
+
+def parse_database_url(url: str | URL) -> URL:
+    """``url`` parsed; raises :class:`DatabaseConnectionError` naming the setting if it is bad."""
+    try:
+        parsed = make_url(url)
+        parsed.port  # noqa: B018 - "[::1" parses, and fails only when its port is read
+    except (ArgumentError, ValueError) as exc:
+        raise _bad_url(exc) from exc
+    return parsed
+
+
+def connect_timeout_args(url: URL) -> dict[str, Any]:
+    """The driver arguments that bound a connection attempt (PostgreSQL's connect timeout).
+
+    Every connection to the job database uses them, migrations included: a host that accepts
+    the TCP connection and never answers would otherwise hold a command forever.
+    """
+    if url.get_backend_name() != "postgresql" or "connect_timeout" in url.query:
+        return {}
+    return {"connect_timeout": POSTGRES_CONNECT_TIMEOUT}
+
+
+def _bad_url(exc: Exception) -> DatabaseConnectionError:
+    detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return DatabaseConnectionError(f"bad PIXCRAWLER_DATABASE_URL ({detail})")
 
 
 def _sqlite_engine(url: URL, **kwargs: Any) -> Engine:

@@ -11,7 +11,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from pixcrawler.backend.distributed._context import JobContext, job_context
+    from pixcrawler.backend.distributed._context import JobContext, job_context, make_context
     from pixcrawler.backend.distributed.chunks import ChunkRun, run_chunk
     from pixcrawler.backend.distributed.export import DatasetExport, export_job
     from pixcrawler.backend.distributed.finalize import finalize_job
@@ -25,6 +25,7 @@ __all__ = [
     "export_job",
     "finalize_job",
     "job_context",
+    "make_context",
     "package_job",
     "plan_job",
     "run_chunk",
@@ -32,8 +33,8 @@ __all__ = [
 ]
 
 _HOMES = {
-    "JobContext": "_context", "job_context": "_context", "ChunkRun": "chunks",
-    "run_chunk": "chunks", "DatasetExport": "export", "export_job": "export",
+    "JobContext": "_context", "job_context": "_context", "make_context": "_context",
+    "ChunkRun": "chunks", "run_chunk": "chunks", "DatasetExport": "export", "export_job": "export",
     "finalize_job": "finalize", "package_job": "packaging", "plan_job": "planning",
     "submit_job": "planning",
 }  # fmt: skip

@@ -20,28 +20,34 @@ from typing import Any
 from sqlalchemy import select
 
 from pixcrawler.backend.db.chunks import claim_chunk
-from pixcrawler.backend.db.images import record_images
-from pixcrawler.backend.db.jobs import bump_counters, get_job
-from pixcrawler.backend.db.models import Chunk, ChunkStatus
+from pixcrawler.backend.db.images import dataset_key, record_images
+from pixcrawler.backend.db.jobs import bump_counters, job_spec
+from pixcrawler.backend.db.models import IMAGE_COUNTERS, Chunk, ChunkStatus
+from pixcrawler.backend.db.quotas import release_chunk_slots
 from pixcrawler.backend.db.session import session_scope
 from pixcrawler.backend.distributed._context import JobContext
 from pixcrawler.backend.distributed._links import store_once
+from pixcrawler.backend.distributed.quota import JobQuota
 from pixcrawler.backend.distributed.settle import NOT_SETTLED, Settlement, settle_chunk
-from pixcrawler.builder import BuildOptions, build_dataset
+from pixcrawler.builder import build_dataset
 from pixcrawler.builder.dataset import state as _state
 from pixcrawler.builder.discovery import KeywordPlan
-from pixcrawler.records import Candidate
+from pixcrawler.builder.jobspec import ChunkKind, JobSpec
+from pixcrawler.records import Candidate, ManifestRow, Status
 from pixcrawler.utility.logging_config import get_logger
-from pixcrawler.validator.levels import ValidationLevel
 
 logger = get_logger(__name__)
 
-_ROW_FIELDS = (
-    "url", "label", "status", "reason", "attempts", "source", "query", "page_url", "title",
-    "sha256", "phash", "width", "height", "format", "license", "license_url", "attribution",
-)  # fmt: skip
-_COUNTED = {"kept": "kept", "download_failed": "failed", "duplicate": "duplicates",
-            "invalid": "invalid", "filtered": "filtered"}  # fmt: skip
+
+@dataclass(frozen=True, slots=True)
+class _Chunk:
+    """What a run needs of its chunk row, read once when it is claimed."""
+
+    job_id: str
+    chunk_id: int
+    index: int
+    kind: ChunkKind
+    payload: dict[str, Any]
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,28 +66,31 @@ class ChunkRun:
 def run_chunk(ctx: JobContext, *, job_id: str, chunk_id: int, task_id: str) -> ChunkRun:
     """Build one chunk and record it, if this run claims it and it is still running at the end."""
     with session_scope(ctx.sessions) as session:
-        chunk = claim_chunk(session, chunk_id=chunk_id, task_id=task_id)
-        if chunk is None:
+        claimed = claim_chunk(session, chunk_id=chunk_id, task_id=task_id)
+        if claimed is None:
             return ChunkRun(kept=None)
-        kind, payload, index = chunk.kind, dict(chunk.payload), chunk.index
-        spec = dict(get_job(session, job_id=job_id).spec)
+        chunk = _Chunk(
+            job_id, chunk_id, claimed.index, ChunkKind(claimed.kind), dict(claimed.payload)
+        )
+        spec = job_spec(session, job_id=job_id)
+        # This run starts from scratch: quota slots an earlier run held are free again.
+        release_chunk_slots(session, job_id=job_id, chunk_id=chunk_id)
     log = logger.bind(operation="chunk", job_id=job_id, chunk_id=chunk_id)
-    with _workdir(ctx, job_id, index) as workdir:
-        rows = _build(ctx, workdir, kind, payload, spec)
+    with _workdir(ctx, job_id, chunk.index) as workdir:
+        rows = _build(ctx, workdir, chunk, spec)
         if not _still_running(ctx, chunk_id):
             log.info("chunk cancelled or settled meanwhile; nothing stored")
             return ChunkRun(kept=None)
         for row in rows:
-            file_name = row.pop("file_name")
-            if row["status"] == "kept":
-                row["file_key"] = _upload(ctx, job_id, workdir, file_name)
+            if row.status is Status.KEPT and row.file_name:
+                store_once(ctx.storage, dataset_key(job_id, row.file_name), workdir / row.file_name)
     with session_scope(ctx.sessions) as session:
         settlement = settle_chunk(session, job_id=job_id, chunk_id=chunk_id)
         if settlement.settled:
             record_images(session, job_id=job_id, chunk_id=chunk_id, rows=rows)
-            counts = Counter(_COUNTED[row["status"]] for row in rows)
+            counts = Counter(IMAGE_COUNTERS[row.status] for row in rows)
             bump_counters(session, job_id=job_id, candidates=len(rows), **counts)
-    kept = sum(1 for row in rows if row["status"] == "kept")
+    kept = sum(1 for row in rows if row.status is Status.KEPT)
     log.bind(kept=kept, settled=settlement.settled, last=settlement.last).info("chunk done")
     return ChunkRun(kept, settlement)
 
@@ -106,36 +115,23 @@ def _still_running(ctx: JobContext, chunk_id: int) -> bool:
     return status == ChunkStatus.RUNNING
 
 
-def _build(
-    ctx: JobContext, workdir: Path, kind: str, payload: dict[str, Any], spec: dict[str, Any]
-) -> list[dict[str, Any]]:
+def _build(ctx: JobContext, workdir: Path, chunk: _Chunk, spec: JobSpec) -> list[ManifestRow]:
+    """The chunk's rows: the in-process pipeline on its share of the job, with the job's options.
+
+    Kept images are content-addressed (``images/<slug>/<sha256[:20]>.<ext>``) in ``workdir``;
+    a URL-list chunk takes its classes' slots from the job-wide quota before each download.
+    """
     source: KeywordPlan | list[Candidate]
-    if kind == "discover":
-        source = KeywordPlan(
-            (payload["label"],), tuple(spec["engines"]), tuple(spec.get("licenses", ())),
-            seed=int(spec.get("seed", 0)), max_variations=spec.get("variations"),
-        )  # fmt: skip
+    quota = None
+    if chunk.kind is ChunkKind.DISCOVER:
+        source = spec.keyword_plan((chunk.payload["label"],))
     else:
-        source = [Candidate(**candidate) for candidate in payload["candidates"]]
-    level = spec.get("validation_level")
-    options = BuildOptions(
-        per_class=spec.get("per_class") if kind == "discover" else None,
-        label_formats=("json",),
-        validation_level=ValidationLevel(level) if level else None,
-        report=False,
-    )
-    writer = asyncio.run(build_dataset(source, workdir, ctx.settings, options))
+        source = [Candidate(**candidate) for candidate in chunk.payload["candidates"]]
+        if spec.per_class is not None:
+            quota = JobQuota(ctx.sessions, chunk.job_id, chunk.chunk_id, spec.per_class)
+    options = spec.build_options(label_formats=("json",), report=False)
+    writer = asyncio.run(build_dataset(source, workdir, ctx.settings, options, shared_quota=quota))
     try:
-        return [
-            {name: row[name] for name in (*_ROW_FIELDS, "file_name")}
-            for row in _state.iter_rows(writer.conn)
-        ]
+        return list(_state.iter_rows(writer.conn))
     finally:
         writer.close()
-
-
-def _upload(ctx: JobContext, job_id: str, workdir: Path, file_name: str) -> str:
-    # Content-addressed, straight into the dataset tree: images/<slug>/<sha256[:20]>.<ext>.
-    key = f"jobs/{job_id}/dataset/{file_name}"
-    store_once(ctx.storage, key, workdir / file_name)  # a hard link into a local store
-    return key

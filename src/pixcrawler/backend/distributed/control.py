@@ -24,6 +24,7 @@ from pixcrawler.backend.db.models import (
 )
 from pixcrawler.backend.db.session import session_scope
 from pixcrawler.backend.distributed._context import JobContext
+from pixcrawler.builder.jobspec import JobKind
 from pixcrawler.builder.tasks import dispatch_chunks, send_finalize
 from pixcrawler.celery_app import (
     BROKER_ERRORS,
@@ -98,7 +99,7 @@ def retry(ctx: JobContext, celery: Celery, *, job_id: str) -> int:
         job = get_job(session, job_id=job_id)
         if job.status == JobStatus.CANCELLED:
             raise JobControlError(f"job {job_id} was cancelled; it cannot be retried")
-        kind = job.kind
+        kind = JobKind(job.kind)
         chunk_ids = [chunk.id for chunk in retry_failed_chunks(session, job_id=job_id)]
     if not chunk_ids:
         raise JobControlError(f"job {job_id} has no failed chunks to retry")
@@ -143,7 +144,7 @@ def redispatch(ctx: JobContext, celery: Celery, *, job_id: str) -> Resumed:
     """
     with session_scope(ctx.sessions) as session:
         job = get_job(session, job_id=job_id)
-        kind, planned = job.kind, job.chunks_total > 0
+        kind, planned = JobKind(job.kind), job.chunks_total > 0
         chunk_ids = open_chunk_ids(session, job_id=job_id)
     if not planned:
         if _held_by_live_workers(celery, [plan_task_id(job_id)]):

@@ -1,4 +1,5 @@
-"""Create a job and cut it into chunks: one per keyword class, or CHUNK_SIZE rows of a URL list."""
+"""Create a job and cut it into chunks: one per keyword class, or ``PIXCRAWLER_CHUNK_SIZE``
+rows of a URL list."""
 
 import itertools
 import tempfile
@@ -8,30 +9,22 @@ from pathlib import Path
 from typing import Any
 
 from pixcrawler.backend.db.chunks import add_chunks
-from pixcrawler.backend.db.jobs import create_job, get_job
+from pixcrawler.backend.db.jobs import create_job, job_spec, set_spec
 from pixcrawler.backend.db.session import session_scope
 from pixcrawler.backend.distributed._context import JobContext
 from pixcrawler.builder.discovery import read_url_list
+from pixcrawler.builder.jobspec import ChunkKind, JobKind, JobSpec
 from pixcrawler.utility.logging_config import get_logger
 
 logger = get_logger(__name__)
 
-#: Candidates per URL-list chunk: small enough to redo cheaply after a worker dies.
-CHUNK_SIZE = 500
-
 
 def submit_job(
-    ctx: JobContext,
-    *,
-    kind: str,
-    spec: dict[str, Any],
-    sources: Sequence[Path] = (),
-    user_id: int | None = None,
+    ctx: JobContext, spec: JobSpec, sources: Sequence[Path] = (), *, user_id: int | None = None
 ) -> str:
     """Record a job (uploading URL lists to storage) and return its id; planning is a task."""
     with session_scope(ctx.sessions) as session:
-        job = create_job(session, user_id=user_id, kind=kind, spec=spec)
-        job_id = job.id
+        job_id = create_job(session, user_id=user_id, spec=spec).id
     uploaded = []
     for index, source in enumerate(sources):
         key = f"jobs/{job_id}/sources/{index}-{source.name}"
@@ -39,20 +32,22 @@ def submit_job(
         uploaded.append(key)
     if uploaded:
         with session_scope(ctx.sessions) as session:
-            job = get_job(session, job_id=job_id)
-            job.spec = {**job.spec, "source_keys": uploaded}
+            set_spec(session, job_id=job_id, spec=spec.with_sources(tuple(uploaded)))
     return job_id
 
 
 def plan_job(ctx: JobContext, *, job_id: str) -> list[int]:
     """Create the job's chunks (idempotent) and return their ids in order."""
     with session_scope(ctx.sessions) as session:
-        job = get_job(session, job_id=job_id)
-        kind, spec = job.kind, dict(job.spec)
-    if kind == "keywords":
-        chunks = [("discover", {"label": keyword}) for keyword in spec["keywords"]]
+        spec = job_spec(session, job_id=job_id)
+    chunks: list[tuple[str, dict[str, Any]]]
+    if spec.kind is JobKind.KEYWORDS:
+        chunks = [(ChunkKind.DISCOVER, {"label": keyword}) for keyword in spec.keywords]
     else:
-        chunks = [("download", {"candidates": rows}) for rows in _url_chunks(ctx, spec)]
+        size = ctx.settings.chunk_size
+        chunks = [
+            (ChunkKind.DOWNLOAD, {"candidates": rows}) for rows in _url_chunks(ctx, spec, size)
+        ]
     with session_scope(ctx.sessions) as session:
         rows = add_chunks(session, job_id=job_id, chunks=chunks)
         ids = [row.id for row in rows]
@@ -60,17 +55,14 @@ def plan_job(ctx: JobContext, *, job_id: str) -> list[int]:
     return ids
 
 
-def _url_chunks(ctx: JobContext, spec: dict[str, Any]) -> Iterator[list[dict[str, Any]]]:
-    for key in spec.get("source_keys", []):
+def _url_chunks(ctx: JobContext, spec: JobSpec, size: int) -> Iterator[list[dict[str, Any]]]:
+    for key in spec.source_keys:
         with tempfile.TemporaryDirectory() as folder:
             local = Path(folder) / key.rsplit("/", 1)[-1].split("-", 1)[-1]
             ctx.storage.download(key, local)
             candidates = read_url_list(
-                local,
-                label=spec.get("label"),
-                url_column=spec.get("url_column", "url"),
-                label_column=spec.get("label_column", "label"),
+                local, label=spec.label, url_column=spec.url_column, label_column=spec.label_column
             )
             rows = (asdict(candidate) for candidate in candidates)
-            while chunk := list(itertools.islice(rows, CHUNK_SIZE)):
+            while chunk := list(itertools.islice(rows, size)):
                 yield chunk

@@ -11,7 +11,7 @@ open, so every worker's watchdog timer sends ``watch_jobs``, which calls
    what no live worker holds (active, reserved or scheduled), under the same task ids.
 3. While the ``crawl`` queue holds messages, a stalled job's chunks may simply be waiting behind
    other jobs' chunks, so they are sent again only once the job has been idle for
-   :data:`~pixcrawler.backend.db.chunks.STALE_AFTER`. A chunk sent twice is harmless
+   ``PIXCRAWLER_STALE_AFTER``. A chunk sent twice is harmless
    (``run_chunk`` is idempotent); the touch on re-sent chunks makes that at most once per stall.
 """
 
@@ -22,7 +22,6 @@ from celery import Celery
 from sqlalchemy import func, select
 
 from pixcrawler.backend.db import utcnow
-from pixcrawler.backend.db.chunks import STALE_AFTER
 from pixcrawler.backend.db.models import OPEN_JOB_STATUSES, Chunk, Job
 from pixcrawler.backend.db.session import session_scope
 from pixcrawler.backend.distributed._context import JobContext
@@ -43,7 +42,7 @@ def recover_stalled_jobs(ctx: JobContext, celery: Celery) -> dict[str, Resumed]:
     backlog = queue_backlog(celery, CHUNK_QUEUE)
     recovered = {}
     for job_id, last_activity in stalled.items():
-        if backlog and last_activity > now - STALE_AFTER:
+        if backlog and last_activity > now - timedelta(seconds=ctx.settings.stale_after):
             continue  # its chunks may be queued behind others: look again later
         resumed = redispatch(ctx, celery, job_id=job_id)
         if resumed.dispatched or resumed.planned or not resumed.held:

@@ -10,13 +10,15 @@ from pixcrawler.builder.dataset._funnel import (
     top_reasons,
 )
 from pixcrawler.builder.dataset._labels import LABEL_FORMATS
-from pixcrawler.builder.dataset._quota import ClassQuota
+from pixcrawler.builder.dataset._quota import QUOTA_REASON, ClassQuota, SharedQuota
 
 __all__ = [
     "LABEL_FORMATS",
+    "QUOTA_REASON",
     "ClassQuota",
     "EngineQueries",
     "Funnel",
+    "SharedQuota",
     "engine_queries",
     "export_dataset",
     "funnel_by_class",

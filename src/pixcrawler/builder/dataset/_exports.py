@@ -1,15 +1,14 @@
-"""Export the dataset state to the files users load: manifest, HF metadata and label files."""
+"""Export manifest rows to the files users load: manifest, HF metadata and label files."""
 
 import json
 import os
-import sqlite3
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import ExitStack
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
-from pixcrawler.builder.dataset import state as _state
 from pixcrawler.builder.dataset._labels import LabelRow, write_label_files
-from pixcrawler.records import Status
+from pixcrawler.records import ManifestRow, Status
 
 MANIFEST_FIELDS = (
     "url", "label", "status", "reason", "attempts", "source", "query", "file_name", "sha256",
@@ -22,46 +21,73 @@ METADATA_FIELDS = (
 
 
 def export_dataset(
-    root: Path, conn: sqlite3.Connection, slugs: Mapping[str, str], formats: tuple[str, ...]
+    root: Path, rows: Iterable[ManifestRow], classes: Mapping[str, str], formats: tuple[str, ...]
 ) -> None:
-    """Rewrite ``manifest.jsonl``, ``metadata.jsonl`` and ``labels/*`` from the state database."""
-    _write_jsonl(root / "manifest.jsonl", (_manifest_row(r) for r in _state.iter_rows(conn)))
-    kept = list(_state.iter_rows(conn, Status.KEPT))
-    _write_jsonl(root / "metadata.jsonl", (_metadata_row(r) for r in kept))
-    # Class indices follow the sorted folder names, exactly as torchvision's ImageFolder does.
-    classes = sorted(slugs, key=lambda label: slugs[label])
-    index = {label: i for i, label in enumerate(classes)}
-    rows = (
-        LabelRow(
-            file_name=r["file_name"],
-            label=r["label"],
-            class_index=index[r["label"]],
-            width=r["width"],
-            height=r["height"],
-            sha256=r["sha256"],
-            source_url=r["url"],
-        )
-        for r in kept
-    )
-    write_label_files(root / "labels", rows, classes, formats)
+    """Rewrite ``manifest.jsonl``, ``metadata.jsonl`` and ``labels/*`` from ``rows``.
+
+    ``rows`` is read once, in the order the manifest lists them, and nothing is held per row,
+    so memory stays flat for any dataset (a generator over a database cursor is the usual
+    argument). ``classes`` maps each class label to its folder slug: class indices follow the
+    sorted folder names, exactly as torchvision's ImageFolder numbers them. Every file is
+    written under a temporary name and renamed into place only once all of them succeeded.
+    """
+    ordered = sorted(classes, key=lambda label: classes[label])
+    index = {label: position for position, label in enumerate(ordered)}
+    with ExitStack() as stack:
+        manifest = stack.enter_context(_Replacement(root / "manifest.jsonl"))
+        metadata = stack.enter_context(_Replacement(root / "metadata.jsonl"))
+        labels = _label_rows(rows, index, manifest.stream, metadata.stream)
+        write_label_files(root / "labels", labels, ordered, formats)
 
 
-def _manifest_row(row: dict[str, Any]) -> dict[str, Any]:
-    out = {name: row[name] for name in MANIFEST_FIELDS}
-    out["cross_class"] = bool(row["cross_class"])
-    out["quality"] = json.loads(row["quality"]) if row["quality"] else None
-    return out
+def _label_rows(
+    rows: Iterable[ManifestRow], index: Mapping[str, int], manifest: TextIO, metadata: TextIO
+) -> Iterator[LabelRow]:
+    # One pass feeds all three exports: the label writer pulls rows, each row's manifest and
+    # metadata lines are written on the way.
+    for row in rows:
+        _write_line(manifest, manifest_record(row))
+        if row.status is not Status.KEPT or row.file_name is None:
+            continue
+        _write_line(metadata, metadata_record(row))
+        yield LabelRow(
+            file_name=row.file_name, label=row.label, class_index=index[row.label],
+            width=row.width or 0, height=row.height or 0, sha256=row.sha256 or "",
+            source_url=row.url,
+        )  # fmt: skip
 
 
-def _metadata_row(row: dict[str, Any]) -> dict[str, Any]:
-    out = {name: row.get(name) for name in METADATA_FIELDS}
-    out["source_url"] = row["url"]
-    return out
+def manifest_record(row: ManifestRow) -> dict[str, Any]:
+    """The ``manifest.jsonl`` object of ``row``."""
+    record = {name: getattr(row, name) for name in MANIFEST_FIELDS}
+    record["status"] = str(row.status)
+    return record
 
 
-def _write_jsonl(path: Path, rows: Iterable[dict[str, Any]]) -> None:
-    partial = path.with_name(path.name + ".part")
-    with partial.open("w", encoding="utf-8") as stream:
-        for row in rows:
-            stream.write(json.dumps(row, ensure_ascii=False) + "\n")
-    os.replace(partial, path)
+def metadata_record(row: ManifestRow) -> dict[str, Any]:
+    """The ``metadata.jsonl`` object (Hugging Face imagefolder) of a kept ``row``."""
+    return {
+        name: row.url if name == "source_url" else getattr(row, name) for name in METADATA_FIELDS
+    }
+
+
+def _write_line(stream: TextIO, record: dict[str, Any]) -> None:
+    stream.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+
+class _Replacement:
+    """A file written under ``<name>.part`` and renamed onto ``path`` if the block succeeds."""
+
+    def __init__(self, path: Path) -> None:
+        self.path, self.partial = path, path.with_name(path.name + ".part")
+
+    def __enter__(self) -> "_Replacement":
+        self.stream = self.partial.open("w", encoding="utf-8")
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        self.stream.close()
+        if kind is None:
+            os.replace(self.partial, self.path)
+        else:
+            self.partial.unlink(missing_ok=True)

@@ -1,4 +1,8 @@
-"""The dataset's durable state: one SQLite file beside the images, the truth for resume."""
+"""The dataset's durable state: one SQLite file beside the images, the truth for resume.
+
+It is one of the two stores of :class:`~pixcrawler.records.ManifestRow` (the job database is the
+other): :func:`record` writes a row, :func:`iter_rows` reads them back in first-seen order.
+"""
 
 import json
 import sqlite3
@@ -6,7 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from pixcrawler.records import Outcome, Status
+from pixcrawler.records import ManifestRow, Status
 
 STATE_DIR = ".pixcrawler"
 _SCHEMA = """
@@ -32,18 +36,13 @@ CREATE TABLE IF NOT EXISTS queries (
     PRIMARY KEY (label, query, engine)
 );
 """
-COLUMNS = (
-    "url", "label", "status", "reason", "retryable", "attempts", "source", "query", "page_url",
-    "title",
-    "license", "license_url", "attribution", "sha256", "file_name", "width", "height", "format",
-    "phash", "quality", "duplicate_of", "cross_class", "seq",
-)  # fmt: skip
-
-
-_UPDATED = [name for name in COLUMNS if name not in {"url", "label", "seq"}]
+#: The ``candidates`` columns holding a row's fields: the ManifestRow fields, in their order.
+_FIELDS = tuple(ManifestRow.__dataclass_fields__)
+_COLUMNS = (*_FIELDS, "seq")
+_UPDATED = [name for name in _COLUMNS if name not in {"url", "label", "seq"}]
 # Keeps the first-seen ``seq`` when a rerun retries a candidate, so exports stay in input order.
 _UPSERT = (
-    f"INSERT INTO candidates ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))}) "
+    f"INSERT INTO candidates ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))}) "
     "ON CONFLICT (url, label) DO UPDATE SET "
     + ", ".join(f"{name} = excluded.{name}" for name in _UPDATED)
 )
@@ -60,23 +59,22 @@ def open_state(root: Path) -> sqlite3.Connection:
     return conn
 
 
-def outcome_row(outcome: Outcome, *, retryable: bool, seq: int) -> tuple[Any, ...]:
-    """Flatten an :class:`Outcome` into a ``candidates`` row in :data:`COLUMNS` order."""
-    c, info, dup = outcome.candidate, outcome.info, outcome.duplicate_of
-    return (
-        c.url, c.label, str(outcome.status), outcome.reason, int(retryable), outcome.attempts,
-        c.source, c.query, c.page_url, c.title, c.license, c.license_url, c.attribution,
-        outcome.sha256, outcome.file_name,
-        info.width if info else None, info.height if info else None,
-        info.format if info else None, f"{info.phash:016x}" if info else None,
-        json.dumps(info.quality) if info and info.quality else None,
-        dup.file_name if dup else None, int(bool(dup and dup.label != c.label)), seq,
-    )  # fmt: skip
+def record(conn: sqlite3.Connection, row: ManifestRow, *, seq: int) -> None:
+    """Record a candidate's latest outcome; a rerun's answer replaces the earlier one.
+
+    ``seq`` is the row's place in the exports; a row already stored keeps its first one.
+    """
+    conn.execute(_UPSERT, (*_to_sql(row), seq))
 
 
-def upsert(conn: sqlite3.Connection, row: tuple[Any, ...]) -> None:
-    """Record a candidate's latest outcome; a rerun's answer replaces the earlier one."""
-    conn.execute(_UPSERT, row)
+def iter_rows(conn: sqlite3.Connection, status: Status | None = None) -> Iterator[ManifestRow]:
+    """Every recorded row in first-seen order (streamed), optionally of one status only."""
+    query = f"SELECT {', '.join(_FIELDS)} FROM candidates"
+    args: tuple[str, ...] = ()
+    if status is not None:
+        query, args = query + " WHERE status = ?", (str(status),)
+    for values in conn.execute(query + " ORDER BY seq", args):
+        yield _from_sql(values)
 
 
 def finished_keys(conn: sqlite3.Connection) -> set[tuple[str, str]]:
@@ -96,11 +94,17 @@ def next_seq(conn: sqlite3.Connection) -> int:
     return int(value)
 
 
-def iter_rows(conn: sqlite3.Connection, status: Status | None = None) -> Iterator[dict[str, Any]]:
-    """Every candidate row as a dict, in first-seen order, optionally of one status."""
-    query = f"SELECT {', '.join(COLUMNS)} FROM candidates"
-    args: tuple[str, ...] = ()
-    if status is not None:
-        query, args = query + " WHERE status = ?", (str(status),)
-    for values in conn.execute(query + " ORDER BY seq", args):
-        yield dict(zip(COLUMNS, values, strict=True))
+def _to_sql(row: ManifestRow) -> tuple[Any, ...]:
+    values = {name: getattr(row, name) for name in _FIELDS}
+    values["status"] = str(row.status)
+    values["quality"] = json.dumps(row.quality) if row.quality else None
+    return tuple(values.values())
+
+
+def _from_sql(values: tuple[Any, ...]) -> ManifestRow:
+    fields = dict(zip(_FIELDS, values, strict=True))
+    fields["status"] = Status(fields["status"])
+    fields["retryable"] = bool(fields["retryable"])
+    fields["cross_class"] = bool(fields["cross_class"])
+    fields["quality"] = json.loads(fields["quality"]) if fields["quality"] else None
+    return ManifestRow(**fields)

@@ -77,10 +77,11 @@ async def _query(
     report: QueryReport,
     quota: ClassQuota,
 ) -> AsyncIterator[Candidate]:
+    note = None
     async for page in discovery.pages(engine, query):
         report.pages += 1
         if page.note and not page.candidates:
-            report.error = page.note  # "blocked: …", "vqd token not found", "parser found nothing"
+            note = page.note  # "blocked: …", "vqd token not found", "parser found nothing"
         for candidate in page.candidates:
             # The licence a result claims is checked again here, whatever the engine filtered.
             if query.licenses and not matches(candidate.license, query.licenses):
@@ -89,8 +90,10 @@ async def _query(
                 return
             report.candidates += 1
             yield candidate
+    # A query that found candidates did not fail, whatever its last page said: only an empty
+    # query counts toward dropping the engine for the class.
     if report.candidates == 0:
-        report.error = report.error or "no results"
+        report.error = note or "no results"
 
 
 def _usable_engines(plan: KeywordPlan, label: str) -> list[Engine]:

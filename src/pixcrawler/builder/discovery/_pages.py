@@ -1,7 +1,7 @@
 """Drive a search engine page by page: fetch with the one retry policy, parse, follow ``next``."""
 
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from typing import Any
 
 import httpx
@@ -42,7 +42,7 @@ class Discovery:
 
     async def pages(
         self, engine: Engine, query: SearchQuery, *, max_pages: int | None = None
-    ) -> AsyncIterator[Page]:
+    ) -> AsyncGenerator[Page, None]:
         """Yield each parsed page until the engine is exhausted or ``max_pages`` were fetched.
 
         Raises:
@@ -74,10 +74,7 @@ class Discovery:
         try:
             async with self._clients.lease() as client:
                 response = await client.get(
-                    request.url,
-                    params=dict(request.params),
-                    headers=dict(request.headers),
-                    follow_redirects=True,
+                    _url(request), headers=dict(request.headers), follow_redirects=True
                 )
         except httpx.HTTPError as exc:
             raise classify_network_error(exc, url=request.url) from exc
@@ -86,6 +83,14 @@ class Discovery:
         if len(response.content) > MAX_PAGE_BYTES:
             raise ValidationError("result page too large", url=request.url)
         return response.text
+
+
+def _url(request: PageRequest) -> httpx.URL:
+    """The request URL with ``params`` encoded and ``raw_query`` appended untouched."""
+    url = httpx.URL(request.url).copy_merge_params(dict(request.params))
+    if not request.raw_query:
+        return url
+    return httpx.URL(f"{url}{'&' if url.query else '?'}{request.raw_query}")
 
 
 def _decode(text: str, request: PageRequest) -> Any:

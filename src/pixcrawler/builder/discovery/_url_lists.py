@@ -1,14 +1,19 @@
 """Stream image candidates out of URL-list files: txt, csv, tsv, jsonl, parquet, gzipped text."""
 
 import csv
-import gzip
 import json
-import zlib
+import re
 from collections.abc import Generator, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, TextIO
+from typing import BinaryIO
 
+from pixcrawler.builder.discovery._lines import (
+    CsvFeed,
+    LineReadError,
+    open_binary,
+    read_lines,
+)
 from pixcrawler.records import Candidate
 from pixcrawler.utility.logging_config import get_logger
 
@@ -24,6 +29,12 @@ _FORMAT_BY_SUFFIX = {
     ".parquet": "parquet",
 }
 _PARQUET_BATCH_ROWS = 4096
+_HTTP_URL = re.compile(r"https?://\S+\Z", re.IGNORECASE)
+_HTTP_SCHEME = re.compile(r"https?://", re.IGNORECASE)
+# "url  # note": a comment after whitespace. A '#' inside a URL (a fragment) has none before it.
+_TRAILING_COMMENT = re.compile(r"\s+#.*\Z", re.DOTALL)
+#: Longest text of a bad row kept as its manifest ``url`` (the reason says what was wrong).
+_BAD_TEXT_CHARS = 2000
 
 
 class SourceError(ValueError):
@@ -36,6 +47,19 @@ class _Source:
     format: str
     gzipped: bool
     stem: str
+
+    def bad_row(self, where: str, problem: str, label: str, written: str | None) -> Candidate:
+        """The candidate of a row that cannot be fetched: recorded with its reason, never sent.
+
+        Its ``url`` is the text as written, or names the file and line when there is none.
+        """
+        text = (written or "").strip()[:_BAD_TEXT_CHARS]
+        return Candidate(
+            url=text or f"<{self.path.name} {where}>",
+            label=label,
+            source=SOURCE,
+            problem=f"bad row at {where}: {problem}",
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,17 +97,19 @@ def read_url_list(
     else the file's stem (``cats.txt.gz`` -> ``cats``). Column names match exactly, else
     ignoring case and surrounding spaces.
 
-    Per-row problems do not stop the stream and are not dropped: every row becomes a candidate
-    so the manifest can record why it failed. A cell that is not an http(s) URL is yielded as
-    written (whitespace stripped) for the downloader to reject; a row without a URL or a JSONL
-    line that is not a JSON object is yielded with a placeholder URL such as
-    ``<line 7: invalid JSON>`` that names where it was. Call ``close()`` on the returned
-    generator to release the file early.
+    A ``txt`` line may end in a comment after whitespace (``https://… # note``).
+
+    One bad row costs one row: a row that cannot be fetched (not an http(s) URL, whitespace
+    inside the URL, no URL, a line that is not UTF-8 or longer than 1 MiB, a CSV field over the
+    csv limit, a JSONL line that is not a JSON object) is yielded with ``problem`` set to
+    "bad row at line N: …", and its ``url`` is the text as written (or ``<file line N>``); the
+    stream goes on. Call ``close()`` on the returned generator to release the file early.
 
     Raises:
         SourceError: at once if the file is missing, a directory or of unknown format; during
-            iteration if it cannot be read or decoded, or has no ``url_column`` (for JSONL: the
-            first object lacks it). An empty file yields nothing.
+            iteration if it cannot be read (I/O error, broken compression, unreadable header), or
+            has no ``url_column`` (for JSONL: the first object lacks it). An empty file yields
+            nothing.
     """
     source = _resolve(path, fmt)
     wanted = _Wanted(url_column, label_column, _text(label) or source.stem)
@@ -101,7 +127,7 @@ def count_candidates(path: Path, *, fmt: str | None = None) -> int | None:
         return None
     try:
         return _count(source)
-    except (SourceError, csv.Error) as exc:
+    except (SourceError, LineReadError, csv.Error) as exc:
         logger.bind(path=str(path), error=str(exc)).debug("cannot count url list rows")
         return None
 
@@ -132,45 +158,90 @@ def _stream(source: _Source, wanted: _Wanted) -> Generator[Candidate, None, None
     log = logger.bind(path=str(source.path), format=source.format, gzipped=source.gzipped)
     log.debug("reading url list")
     rows = 0
-    for candidate in _READERS[source.format](source, wanted):
-        rows += 1
-        yield candidate
+    try:
+        for candidate in _READERS[source.format](source, wanted):
+            rows += 1
+            yield candidate
+    except LineReadError as exc:
+        raise SourceError(f"{source.path}: {exc}") from exc
     log.bind(rows=rows).debug("url list read")
 
 
 def _read_txt(source: _Source, wanted: _Wanted) -> Iterator[Candidate]:
-    with _open_text(source) as handle:
-        for line in _lines(handle, source.path):
-            if _is_url_line(line):
-                yield Candidate(url=line.strip(), label=wanted.default_label, source=SOURCE)
+    label = wanted.default_label
+    with _open(source) as handle:
+        for line in read_lines(handle):
+            if line.problem is not None:
+                yield source.bad_row(f"line {line.number}", line.problem, label, None)
+                continue
+            text = _TRAILING_COMMENT.sub("", line.text.strip())
+            if not text or text.startswith("#"):
+                continue
+            problem = _url_problem(text)
+            if problem is None:
+                yield Candidate(url=text, label=label, source=SOURCE)
+            else:
+                yield source.bad_row(f"line {line.number}", problem, label, text)
 
 
 def _read_csv(source: _Source, wanted: _Wanted) -> Iterator[Candidate]:
     delimiter = "\t" if source.format == "tsv" else ","
-    with _open_text(source) as handle:
-        reader = csv.DictReader(_lines(handle, source.path), delimiter=delimiter)
-        try:
-            if reader.fieldnames is None:
-                return
-            columns = _match_columns(reader.fieldnames, wanted, source.path)
-            for row in reader:
-                yield _candidate(row, columns, wanted.default_label, f"line {reader.line_num}")
-        except csv.Error as exc:
-            raise SourceError(f"{source.path}: bad CSV at line {reader.line_num}: {exc}") from exc
+    label = wanted.default_label
+    with _open(source) as handle:
+        feed = CsvFeed(read_lines(handle))
+        reader = csv.DictReader(feed, delimiter=delimiter)
+        fieldnames = _csv_header(reader, feed, source.path)
+        if fieldnames is None:
+            return
+        columns = _match_columns(fieldnames, wanted, source.path)
+        while True:
+            try:
+                row = next(reader)
+            except StopIteration:
+                break
+            except csv.Error as exc:
+                row, problem = None, f"bad CSV ({exc})"
+            for line in feed.take_problems():
+                yield source.bad_row(f"line {line.number}", str(line.problem), label, None)
+            if row is None:
+                yield source.bad_row(f"line {feed.number}", problem, label, None)
+            else:
+                yield _candidate(row, columns, source, label, f"line {feed.number}")
+        for line in feed.take_problems():
+            yield source.bad_row(f"line {line.number}", str(line.problem), label, None)
+
+
+def _csv_header(reader: "csv.DictReader[str]", feed: CsvFeed, path: Path) -> Sequence[str] | None:
+    """The header's column names; a header that cannot be read makes the file unreadable."""
+    try:
+        fieldnames = reader.fieldnames
+    except csv.Error as exc:
+        raise SourceError(f"{path}: bad CSV header at line {feed.number}: {exc}") from exc
+    problems = feed.take_problems()
+    if problems:
+        raise SourceError(
+            f"{path}: bad CSV header at line {problems[0].number}: {problems[0].problem}"
+        )
+    return fieldnames
 
 
 def _read_jsonl(source: _Source, wanted: _Wanted) -> Iterator[Candidate]:
     columns: _Columns | None = None
-    with _open_text(source) as handle:
-        for number, line in enumerate(_lines(handle, source.path), start=1):
-            if not line.strip():
+    label = wanted.default_label
+    with _open(source) as handle:
+        for line in read_lines(handle):
+            where = f"line {line.number}"
+            if line.problem is not None:
+                yield source.bad_row(where, line.problem, label, None)
                 continue
-            row = _json_object(line)
+            if not line.text.strip():
+                continue
+            row = _json_object(line.text)
             if isinstance(row, str):
-                yield Candidate(f"<line {number}: {row}>", wanted.default_label, SOURCE)
+                yield source.bad_row(where, row, label, None)
                 continue
             columns = columns or _match_columns(list(row), wanted, source.path)
-            yield _candidate(row, columns, wanted.default_label, f"line {number}")
+            yield _candidate(row, columns, source, label, where)
 
 
 def _read_parquet(source: _Source, wanted: _Wanted) -> Iterator[Candidate]:
@@ -187,7 +258,7 @@ def _read_parquet(source: _Source, wanted: _Wanted) -> Iterator[Candidate]:
             )
             rows = (row for batch in batches for row in batch.to_pylist())
             for number, row in enumerate(rows, start=1):
-                yield _candidate(row, columns, wanted.default_label, f"row {number}")
+                yield _candidate(row, columns, source, wanted.default_label, f"row {number}")
         except pa.ArrowException as exc:
             raise SourceError(f"{source.path}: not a readable parquet file: {exc}") from exc
 
@@ -204,14 +275,28 @@ _READERS = {
 def _count(source: _Source) -> int:
     if source.format == "parquet":
         return _count_parquet(source.path)
-    with _open_text(source) as handle:
-        lines = _lines(handle, source.path)
+    with _open(source) as handle:
+        lines = read_lines(handle)
         if source.format == "txt":
-            return sum(1 for line in lines if _is_url_line(line))
+            return sum(1 for line in lines if line.problem or _is_url_line(line.text))
         if source.format == "jsonl":
-            return sum(1 for line in lines if line.strip())
-        rows = csv.reader(lines, delimiter="\t" if source.format == "tsv" else ",")
-        return max(sum(1 for row in rows if row) - 1, 0)  # the header is not a candidate
+            return sum(1 for line in lines if line.problem or line.text.strip())
+        feed = CsvFeed(lines)
+        reader = csv.reader(feed, delimiter="\t" if source.format == "tsv" else ",")
+        if next(reader, None) is None:
+            return 0
+        if feed.take_problems():
+            raise SourceError(f"{source.path}: unreadable CSV header")
+        rows = 0
+        while True:
+            try:
+                rows += bool(next(reader))
+            except StopIteration:
+                break
+            except csv.Error:
+                rows += 1
+            rows += len(feed.take_problems())
+        return rows
 
 
 def _count_parquet(path: Path) -> int:
@@ -226,13 +311,10 @@ def _count_parquet(path: Path) -> int:
             raise SourceError(f"{path}: not a readable parquet file: {exc}") from exc
 
 
-def _open_text(source: _Source) -> TextIO:
-    """Open for reading as UTF-8 text, dropping a BOM; csv needs ``newline=""`` to see quotes."""
-    newline = "" if source.format in {"csv", "tsv"} else None
+def _open(source: _Source) -> BinaryIO:
+    """Open for reading bytes (gunzipped); lines are decoded one at a time by ``read_lines``."""
     try:
-        if source.gzipped:
-            return gzip.open(source.path, "rt", encoding="utf-8-sig", newline=newline)
-        return source.path.open(encoding="utf-8-sig", newline=newline)
+        return open_binary(source.path, source.gzipped)
     except OSError as exc:
         raise SourceError(f"{source.path}: cannot open: {exc.strerror or exc}") from exc
 
@@ -244,22 +326,18 @@ def _open_binary(path: Path) -> BinaryIO:
         raise SourceError(f"{path}: cannot open: {exc.strerror or exc}") from exc
 
 
-def _lines(handle: TextIO, path: Path) -> Iterator[str]:
-    """Yield an open file's lines, turning decode and read failures into :class:`SourceError`."""
-    count = 0
-    try:
-        for line in handle:
-            count += 1
-            yield line
-    except UnicodeDecodeError as exc:
-        raise SourceError(f"{path}: not UTF-8 text after line {count}: {exc.reason}") from exc
-    except (OSError, EOFError, zlib.error) as exc:
-        raise SourceError(f"{path}: read failed after line {count}: {exc}") from exc
-
-
 def _is_url_line(line: str) -> bool:
     text = line.strip()
     return bool(text) and not text.startswith("#")
+
+
+def _url_problem(text: str) -> str | None:
+    """Why ``text`` (stripped) cannot be fetched, or None for an http(s) URL."""
+    if _HTTP_URL.match(text):
+        return None
+    if _HTTP_SCHEME.match(text):
+        return "whitespace inside the URL"
+    return "not an http(s) URL"
 
 
 def _json_object(line: str) -> dict[str, object] | str:
@@ -291,13 +369,18 @@ def _match(wanted: str, found: Sequence[str]) -> str | None:
 
 
 def _candidate(
-    row: Mapping[str, object], columns: _Columns, default_label: str, where: str
+    row: Mapping[str, object], columns: _Columns, source: _Source, default_label: str, where: str
 ) -> Candidate:
-    extra = {field: _text(row.get(name)) for field, name in columns.extras.items()}
     row_label = _text(row.get(columns.label)) if columns.label else None
+    label = row_label or default_label
+    url = _text(row.get(columns.url))
+    problem = "no url" if url is None else _url_problem(url)
+    if url is None or problem is not None:
+        return source.bad_row(where, problem or "no url", label, url)
+    extra = {field: _text(row.get(name)) for field, name in columns.extras.items()}
     return Candidate(
-        url=_text(row.get(columns.url)) or f"<{where}: no url>",
-        label=row_label or default_label,
+        url=url,
+        label=label,
         source=SOURCE,
         page_url=extra.get("page_url"),
         title=extra.get("title"),

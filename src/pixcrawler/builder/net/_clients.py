@@ -59,7 +59,13 @@ class ClientPool:
 
 def _client(settings: Settings, context: ssl.SSLContext) -> httpx.AsyncClient:
     return httpx.AsyncClient(
-        headers={"User-Agent": settings.user_agent, "Accept": "image/*,*/*;q=0.5"},
+        # identity: a server that honours it sends nothing to inflate; one that does not gets
+        # its body decoded under a cap (read_body), never by httpx's uncapped decoders.
+        headers={
+            "User-Agent": settings.user_agent,
+            "Accept": "image/*,*/*;q=0.5",
+            "Accept-Encoding": "identity",
+        },
         timeout=httpx.Timeout(settings.read_timeout, connect=settings.connect_timeout, pool=None),
         limits=httpx.Limits(
             max_connections=CONNECTIONS_PER_CLIENT,

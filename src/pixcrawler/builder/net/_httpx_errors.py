@@ -11,6 +11,8 @@ from pixcrawler.errors import (
     classify_http_error,
 )
 
+_BAD_LOCATION = "Invalid URL in location header"
+
 
 def classify_network_error(exc: Exception, *, url: str | None = None) -> PixCrawlerError:
     """Translate an httpx transport error into our hierarchy.
@@ -24,6 +26,11 @@ def classify_network_error(exc: Exception, *, url: str | None = None) -> PixCraw
         return BadRequestError("too many redirects", url=url)
     if isinstance(exc, httpx.UnsupportedProtocol | httpx.InvalidURL):
         return BadRequestError(f"bad url ({exc})", url=url)
+    if isinstance(exc, httpx.RemoteProtocolError) and str(exc).startswith(_BAD_LOCATION):
+        # httpx parses a redirect's Location while reading the response, even unfollowed; the
+        # same server sends the same header next time, so this is permanent, not a network error.
+        detail = str(exc).removeprefix(_BAD_LOCATION).strip(" :.")
+        return BadRequestError(f"bad url (redirect Location: {detail})", url=url)
     if isinstance(exc, httpx.TransportError | OSError):
         return NetworkError(f"network error ({type(exc).__name__})", url=url)
     return PermanentError(f"unexpected {type(exc).__name__}: {exc}", url=url)

@@ -32,6 +32,9 @@ class PageRequest:
     headers: Mapping[str, str] = field(default_factory=dict)
     expect: str = "text"  # "text" or "json": how the driver decodes the body for parse()
     state: Mapping[str, Any] = field(default_factory=dict)
+    #: Appended to the query string as it is, after ``params``: for a value a site sends
+    #: unencoded (Bing's ``qft=+filterui:license-L1``), which ``params`` would percent-encode.
+    raw_query: str = ""
 
 
 @dataclass(frozen=True, slots=True)

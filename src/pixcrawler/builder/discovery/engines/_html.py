@@ -4,6 +4,8 @@ import re
 from html.parser import HTMLParser
 
 _SPACE = re.compile(r"\s+")
+#: Text pieces kept after a matched element: a caption is a few, a whole page is not needed.
+_MAX_FOLLOWING_PARTS = 20
 
 
 class _TextCollector(HTMLParser):
@@ -32,6 +34,26 @@ class _ElementCollector(HTMLParser):
     handle_startendtag = handle_starttag
 
 
+class _FollowedElementCollector(_ElementCollector):
+    """Also keeps the text after each match, up to the next match (a result's caption)."""
+
+    def __init__(self, tag: str, class_name: str) -> None:
+        super().__init__(tag, class_name)
+        self.texts: list[list[str]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        before = len(self.found)
+        super().handle_starttag(tag, attrs)
+        if len(self.found) > before:
+            self.texts.append([])
+
+    handle_startendtag = handle_starttag
+
+    def handle_data(self, data: str) -> None:
+        if self.texts and len(self.texts[-1]) < _MAX_FOLLOWING_PARTS:
+            self.texts[-1].append(data)
+
+
 def _feed(parser: HTMLParser, document: str) -> None:
     try:
         parser.feed(document)
@@ -55,3 +77,13 @@ def elements_with_class(document: str, tag: str, class_name: str) -> list[dict[s
     collector = _ElementCollector(tag, class_name)
     _feed(collector, document)
     return collector.found
+
+
+def elements_with_class_and_text(
+    document: str, tag: str, class_name: str
+) -> list[tuple[dict[str, str], str]]:
+    """Like :func:`elements_with_class`, each with the visible text up to the next match."""
+    collector = _FollowedElementCollector(tag, class_name)
+    _feed(collector, document)
+    texts = [_SPACE.sub(" ", " ".join(parts)).strip() for parts in collector.texts]
+    return list(zip(collector.found, texts, strict=True))

@@ -1,7 +1,13 @@
 """Type-checked reads from decoded JSON, so a parser never trips over an unexpected shape."""
 
+import re
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import unquote_plus, urlsplit, urlunsplit
+
+#: Query parameters that only track a click (Commons adds ``utm_*`` to every 2026 thumbnail
+#: URL): dropped, so one image reached through two campaigns is one URL for dedup.
+_TRACKING = re.compile(r"utm_[a-z_]+|fbclid|gclid|dclid|msclkid|mc_cid|mc_eid|igshid", re.I)
 
 
 def as_dict(value: object) -> dict[str, Any] | None:
@@ -23,11 +29,31 @@ def text(mapping: Mapping[str, Any], key: str) -> str | None:
 
 
 def http_url(value: object) -> str | None:
-    """``value`` stripped if it is an absolute http(s) URL, else None."""
+    """``value`` stripped, tracking parameters removed, if it is an absolute http(s) URL."""
     if not isinstance(value, str):
         return None
     value = value.strip()
-    return value if value.startswith(("http://", "https://")) and len(value) > 8 else None
+    if not value.startswith(("http://", "https://")) or len(value) <= 8:
+        return None
+    return without_tracking(value)
+
+
+def without_tracking(url: str) -> str:
+    """``url`` without ``utm_*`` and click-id parameters; every other byte kept as it was."""
+    parts = urlsplit(url)
+    if not parts.query:
+        return url
+    pairs = parts.query.split("&")
+    kept = [pair for pair in pairs if not _TRACKING.fullmatch(unquote_plus(pair.split("=")[0]))]
+    if len(kept) == len(pairs):
+        return url
+    return urlunsplit(parts._replace(query="&".join(kept)))
+
+
+def number(value: object) -> int | None:
+    """``value`` as a positive int (ints and digit strings), else None."""
+    found = integer(value, default=0)
+    return found if found > 0 else None
 
 
 def integer(value: object, default: int = 0) -> int:

@@ -6,16 +6,20 @@ from typing import Any, ClassVar
 from urllib.parse import parse_qsl, urljoin, urlsplit, urlunsplit
 
 from pixcrawler.builder.discovery.engines._base import Page, PageRequest, SearchQuery
-from pixcrawler.builder.discovery.engines._values import as_dict, as_list, http_url, text
+from pixcrawler.builder.discovery.engines._values import as_dict, as_list, http_url, number, text
 from pixcrawler.licenses import only_public_domain
 from pixcrawler.records import Candidate
 
-#: The token appears as ``vqd="4-1234"``, ``vqd='4-1234'``, ``vqd=4-1234&`` or ``"vqd":"4-1234"``.
+#: The token appears as ``vqd="4-1234"``, ``vqd='4-1234'``, ``vqd=4-1234&``, ``"vqd":"4-1234"``
+#: or, on the no-JavaScript pages, as ``<input type="hidden" name="vqd" value="4-1234">``.
 _VQD_PATTERNS = (
     re.compile(r"""vqd=["']([\w.-]+)["']"""),
     re.compile(r'"vqd"\s*:\s*"([\w.-]+)"'),
     re.compile(r"vqd=([\w.-]+)&"),
 )
+_INPUT = re.compile(r"<input\b[^>]*>", re.I)
+_INPUT_NAME = re.compile(r"""\bname\s*=\s*["']?vqd["'\s/>]""", re.I)
+_INPUT_VALUE = re.compile(r"""\bvalue\s*=\s*["']?([\w.-]+)""", re.I)
 #: The sixth field of ``f`` is the licence filter: public domain, or any Creative Commons.
 PUBLIC_DOMAIN_FILTER = ",,,,,license:Public"
 CREATIVE_COMMONS_FILTER = ",,,,,license:any"
@@ -50,6 +54,10 @@ def find_vqd(body: str) -> str | None:
         match = pattern.search(body)
         if match:
             return match.group(1)
+    for tag in _INPUT.findall(body):  # attributes in any order, quoted or not
+        value = _INPUT_VALUE.search(tag)
+        if _INPUT_NAME.search(tag) and value:
+            return value.group(1)
     return None
 
 
@@ -111,4 +119,6 @@ def _candidate(row: object, query: SearchQuery) -> Candidate | None:
         source=DuckDuckGoEngine.name,
         page_url=http_url(fields.get("url")),
         title=text(fields, "title"),
+        width=number(fields.get("width")),
+        height=number(fields.get("height")),
     )

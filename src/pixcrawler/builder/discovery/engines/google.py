@@ -10,7 +10,7 @@ import re
 from typing import Any, ClassVar
 
 from pixcrawler.builder.discovery.engines._base import Page, PageRequest, SearchQuery
-from pixcrawler.builder.discovery.engines._values import integer, string_set
+from pixcrawler.builder.discovery.engines._values import integer, string_set, without_tracking
 from pixcrawler.records import Candidate
 
 PAGE_SIZE = 100
@@ -68,7 +68,7 @@ def _candidates(body: str, query: SearchQuery) -> tuple[Candidate, ...]:
     triples = list(_TRIPLE.finditer(body))
     found: dict[str, Candidate] = {}
     for index, triple in enumerate(triples):
-        url = _unescape(triple.group(1))
+        url = without_tracking(_unescape(triple.group(1)))
         if any(host in url for host in _THUMBNAIL_HOSTS) or url in found:
             continue
         end = triples[index + 1].start() if index + 1 < len(triples) else len(body)
@@ -78,7 +78,7 @@ def _candidates(body: str, query: SearchQuery) -> tuple[Candidate, ...]:
             label=query.label,
             query=query.text,
             source=GoogleEngine.name,
-            page_url=_unescape(block.group(1)) if block else None,
+            page_url=without_tracking(_unescape(block.group(1))) if block else None,
             title=(_unescape(block.group(2)) or None) if block else None,
         )
     return tuple(found.values())

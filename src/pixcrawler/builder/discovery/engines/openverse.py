@@ -1,14 +1,25 @@
 """Openverse: the openly licensed media API, ``/v1/images/`` JSON, licence-filtered server side.
 
-``Candidate.license`` is the display form (``CC BY-SA 4.0``, ``CC0``, ``Public Domain Mark
+``Candidate.license`` is the display form (``CC BY-SA 4.0``, ``CC0 1.0``, ``Public Domain Mark
 1.0``) built from the API's ``license`` code and ``license_version``; codes outside the CC and
 public-domain families (``sampling+``) are kept as the API gives them.
+
+Safe search: the API leaves sensitive results out unless asked (``mature=true``, sent only when
+``SearchQuery.safe_search`` is off); a row flagged ``mature`` or with a non-empty
+``unstable__sensitivity`` that still arrives under safe search is dropped here.
 """
 
 from typing import Any, ClassVar
 
 from pixcrawler.builder.discovery.engines._base import Page, PageRequest, SearchQuery
-from pixcrawler.builder.discovery.engines._values import as_dict, as_list, http_url, integer, text
+from pixcrawler.builder.discovery.engines._values import (
+    as_dict,
+    as_list,
+    http_url,
+    integer,
+    number,
+    text,
+)
 from pixcrawler.licenses import display_name, wanted_families
 from pixcrawler.records import Candidate
 
@@ -46,7 +57,12 @@ class OpenverseEngine:
             detail = text(data, "detail") if data else None
             return Page((), None, note=f"malformed response: {detail or 'no results list'}")
         rows = as_list(data["results"])
-        candidates = tuple(c for c in (_candidate(row, query) for row in rows) if c is not None)
+        found = [c for c in (_candidate(row, query) for row in rows) if c is not None]
+        if rows and not found:
+            note = f"parser found nothing ({len(rows)} results, none with an image URL)"
+            return Page((), None, note=note)
+        # Under safe search a flagged row is dropped; a page left empty still leads on.
+        candidates = tuple(c for c in found if not (query.safe_search and c.mature))
         page = integer(data.get("page"), default=integer(request.params.get("page"), default=1))
         if not rows or page >= integer(data.get("page_count")):
             return Page(candidates, None)
@@ -73,4 +89,17 @@ def _candidate(row: object, query: SearchQuery) -> Candidate | None:
         license=display_name(code) or code.strip() or None,  # e.g. "sampling+ 1.0" as given
         license_url=http_url(fields.get("license_url")),
         attribution=text(fields, "attribution") or fallback,
+        width=number(fields.get("width")),
+        height=number(fields.get("height")),
+        provider=text(fields, "source") or text(fields, "provider"),
+        file_type=text(fields, "filetype"),
+        mature=_is_mature(fields),
     )
+
+
+def _is_mature(fields: dict[str, Any]) -> bool | None:
+    """The API's ``mature`` flag, or True when it lists any sensitivity; None if it says nothing."""
+    flagged = fields.get("mature")
+    if as_list(fields.get("unstable__sensitivity")):
+        return True
+    return flagged if isinstance(flagged, bool) else None

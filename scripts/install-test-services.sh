@@ -1,9 +1,31 @@
 #!/usr/bin/env bash
-# Install the services the test suite starts by itself: Azurite (Azure Blob emulator) from npm.
-# moto's S3 server needs nothing here: it is a Python dev dependency in the venv.
-# Idempotent; installs into the user's cache so every clone on a machine shares one copy.
+# Install the services the test suite starts by itself: Azurite (Azure Blob emulator) from npm,
+# and Debian's chromium for the dashboard's browser tests (Playwright drives it; its own browser
+# download is not used). moto's S3 server needs nothing here: it is a Python dev dependency.
+# Idempotent; Azurite goes into the user's cache so every clone on a machine shares one copy.
 # Override the place with PIXCRAWLER_NODE_PREFIX (tests/support/azurite.py reads the same variable).
 set -euo pipefail
+
+CHROMIUM="/usr/bin/chromium"  # tests/web/conftest.py launches this path
+
+install_chromium() {
+    if [[ -x "${CHROMIUM}" ]]; then
+        echo "chromium: already installed ($("${CHROMIUM}" --version 2>/dev/null || echo "${CHROMIUM}"))"
+        return 0
+    fi
+    if ! command -v apt-get >/dev/null 2>&1; then
+        echo "chromium not found and no apt-get: install a Chromium at ${CHROMIUM}" >&2
+        return 1
+    fi
+    local sudo=""
+    if [[ "$(id -u)" -ne 0 ]]; then sudo="sudo"; fi
+    echo "chromium: installing with apt-get"
+    ${sudo} apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive ${sudo} apt-get install -y -qq chromium
+    echo "chromium: installed ($("${CHROMIUM}" --version))"
+}
+
+install_chromium
 
 AZURITE_VERSION="3.35.0"
 PREFIX="${PIXCRAWLER_NODE_PREFIX:-${HOME}/.cache/pixcrawler/node}"

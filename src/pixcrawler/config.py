@@ -4,7 +4,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal, Self
 
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 CONTACT_URL = "https://github.com/pixcrawler/pixcrawler"
@@ -29,7 +29,8 @@ class Settings(BaseSettings):
     result_backend: str = ""
     #: Where datasets are stored: ``file://…`` (default ``<data_dir>/storage``), ``az://…``, ``s3://…``.
     storage_url: str = ""
-    #: Seconds before a retried task runs again (60 in production; tests shorten it).
+    #: Seconds before a retried task runs again: 60, the retry policy's; only the test suite
+    #: (``PIXCRAWLER_ENVIRONMENT=test``) may change it.
     task_retry_countdown: int = Field(default=60, ge=0)
     #: Seconds between a worker's watchdog sweeps for stalled jobs (lost messages); 0: none.
     watchdog_interval: float = Field(default=30.0, ge=0)
@@ -85,7 +86,8 @@ class Settings(BaseSettings):
     total_timeout: float = Field(default=60.0, gt=0)
     max_bytes: int = Field(default=25 * 1024 * 1024, ge=1024)
     max_redirects: int = Field(default=5, ge=0, le=30)
-    #: Multiplies every retry wait; 0 in tests so backoff is computed but never slept.
+    #: Multiplies every retry wait: 1, the retry policy's; only the test suite
+    #: (``PIXCRAWLER_ENVIRONMENT=test``) may change it (0: backoff computed, never slept).
     retry_wait_scale: float = Field(default=1.0, ge=0)
 
     # Validation.
@@ -119,6 +121,17 @@ class Settings(BaseSettings):
     wikimedia_base_url: str = "https://commons.wikimedia.org"
     #: Pages fetched per query and engine before moving to the next variation.
     max_pages_per_query: int = Field(default=5, ge=1, le=100)
+
+    @field_validator("task_retry_countdown", "retry_wait_scale")
+    @classmethod
+    def _policy_timings_outside_tests(cls, value: float, info: ValidationInfo) -> float:
+        """The retry timings are the user's requirement: a test-suite knob must not move them."""
+        default = cls.model_fields[str(info.field_name)].default
+        if value != default and info.data.get("environment") != "test":
+            raise ValueError(
+                f"must stay {default} (it changes only under PIXCRAWLER_ENVIRONMENT=test)"
+            )
+        return value
 
     @model_validator(mode="after")
     def _timing_rule(self) -> Self:

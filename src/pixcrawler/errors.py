@@ -12,7 +12,8 @@ Hierarchy::
     │   ├── AuthenticationError      HTTP 401 / 403
     │   ├── BadRequestError          HTTP 400, malformed or refused URL
     │   ├── PolicyError              refused by our own rules (private network, noai, too big)
-    │   └── RecordNotFoundError      no such job or chunk row (raised by ``backend/db``)
+    │   ├── RecordNotFoundError      no such job or chunk row (raised by ``backend/db``)
+    │   └── JobNotCompletedError     a check asked of a job that is not completed
     ├── TransientError               retried by the one Tenacity layer (3 attempts)
     │   ├── RateLimitError           HTTP 429, carries Retry-After
     │   ├── ServiceUnavailableError  HTTP 503 / 504
@@ -67,6 +68,11 @@ class PolicyError(PermanentError):
 
 class RecordNotFoundError(PermanentError, LookupError):
     """A job or chunk id names no row; asking again gives the same answer (permanent)."""
+
+
+class JobNotCompletedError(PermanentError):
+    """Only a completed job's dataset is checked (``jobs validate``, ``jobs check``): a job
+    still running is changing, a failed or cancelled one has no finished dataset."""
 
 
 class TransientError(PixCrawlerError):

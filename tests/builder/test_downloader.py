@@ -9,10 +9,11 @@ from loguru import logger
 
 from pixcrawler import errors
 from pixcrawler.builder._downloader import Downloader
-from pixcrawler.config import Settings
+from pixcrawler.config import Settings, get_settings
 from pixcrawler.records import Download
 from pixcrawler.utility.logging_config import configure_logging
-from support.server import FixtureServer
+from support.images import ImageSet
+from support.server import FixtureServer, Response
 
 
 def _settings(**overrides: object) -> Settings:
@@ -96,12 +97,16 @@ def test_transient_then_success(
     assert server.count(failure_modes[mode]) == expected
 
 
-def test_retry_after_is_honoured_once(
-    failure_modes: dict[str, str], monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.mark.parametrize(
+    ("retry_after", "expected"),
+    [("1", 2.0), ("0", 2.0), ("7", 7.0), ("86400", 10.0), ("nan", 2.0), ("-5", 2.0), ("soon", 2.0)],
+)
+def test_retry_after_is_honoured_once_within_the_policy(
+    server: FixtureServer, images: ImageSet, monkeypatch: pytest.MonkeyPatch,
+    retry_after: str, expected: float,
+) -> None:  # fmt: skip
+    """A 429's hint is slept once, held within [2 s, 10 s]; a meaningless one gets the backoff."""
     monkeypatch.setenv("PIXCRAWLER_RETRY_WAIT_SCALE", "1")
-    from pixcrawler.config import get_settings
-
     get_settings.cache_clear()
     slept: list[float] = []
     real_sleep = asyncio.sleep
@@ -111,8 +116,13 @@ def test_retry_after_is_honoured_once(
         await real_sleep(0)
 
     monkeypatch.setattr("pixcrawler.retry.asyncio.sleep", fake_sleep)
-    fetch(failure_modes["rate_limited_then_ok"])
-    assert slept == [1.0]  # the server's Retry-After, slept once, not the 2 s backoff too
+    limited = Response(status=429, body=b"slow down", headers={"Retry-After": retry_after})
+    url = server.add_sequence(
+        server.unique_path("a.jpg"), [limited, Response(body=images.jpegs[0])]
+    )
+
+    assert fetch(url).attempts == 2
+    assert slept == [expected]  # never 0 s, never the hint and the backoff both
 
 
 def test_retries_are_logged_with_context(failure_modes: dict[str, str]) -> None:
@@ -185,7 +195,11 @@ def test_private_targets_are_refused_without_a_request(
 ) -> None:
     failure = fetch_error(failure_modes["ok_1"], allow_private_network=False)
     assert isinstance(failure, errors.PolicyError)
-    assert failure.reason == "private network address refused (127.0.0.1)"
+    assert failure.reason == (
+        "private network address refused (127.0.0.1); allow with "
+        "PIXCRAWLER_ALLOW_PRIVATE_NETWORK=1 set where downloads run (on the workers for a "
+        "distributed job)"
+    )
     assert failure.attempts == 0
     assert server.count(failure_modes["ok_1"]) == 0
 

@@ -250,7 +250,7 @@ def test_cli_errors_are_one_line(tmp_path: Path) -> None:
         capture_output=True, text=True, timeout=60, check=False,
     )  # fmt: skip
     assert result.returncode == 2
-    assert result.stderr.strip() == "error: no job nope"
+    assert result.stderr.strip() == "error: no job nope (pixcrawler jobs lists them)"
     assert result.stdout == ""
 
 

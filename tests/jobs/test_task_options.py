@@ -41,7 +41,7 @@ def test_task_routes_to_a_declared_queue(name: str) -> None:
     expected = {
         "plan_job": "maintenance", "finalize_job": "maintenance", "generate_keywords":
         "maintenance", "generate_labels": "maintenance", "discover_chunk": "crawl",
-        "download_chunk": "crawl", "package_dataset": "packaging", "export_dataset": "packaging",
+        "download_chunk": "crawl", "package_dataset": "packaging",
         "watch_jobs": "maintenance",
     }  # fmt: skip
     short = name.rsplit(".", 1)[1]
@@ -49,7 +49,7 @@ def test_task_routes_to_a_declared_queue(name: str) -> None:
 
 
 def test_tasks_sent_by_name_exist() -> None:
-    from pixcrawler.celery_app._ids import PLAN_TASK
+    from pixcrawler.celery_app._sending import PLAN_TASK
     from pixcrawler.celery_app._watchdog import WATCH_TASK
 
     assert {PLAN_TASK, WATCH_TASK} <= set(_tasks())

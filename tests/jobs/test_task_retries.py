@@ -6,13 +6,17 @@ from typing import Any
 
 import pytest
 from loguru import logger
+from sqlalchemy import select
 
 from pixcrawler.backend.db.chunks import add_chunks
 from pixcrawler.backend.db.jobs import create_job, get_job
-from pixcrawler.backend.db.models import Chunk
+from pixcrawler.backend.db.models import Chunk, Image
 from pixcrawler.backend.db.session import session_scope
+from pixcrawler.backend.distributed import chunks as distributed_chunks
 from pixcrawler.backend.distributed._context import JobContext
+from pixcrawler.backend.distributed._results import results_key
 from pixcrawler.builder import tasks
+from pixcrawler.builder._downloader import Downloader
 from pixcrawler.builder.jobspec import JobKind, JobSpec
 from pixcrawler.errors import (
     DatabaseConnectionError,
@@ -21,7 +25,10 @@ from pixcrawler.errors import (
     PermanentError,
     RecordNotFoundError,
 )
+from pixcrawler.records import Download
 from pixcrawler.utility.logging_config import configure_logging
+from support.images import ImageSet
+from support.server import FixtureServer
 
 
 @pytest.fixture
@@ -133,3 +140,70 @@ def test_a_message_for_an_unknown_job_fails_once_without_a_second_error(
     unrecorded = [r for r in records if r["message"] == "task failure not recorded"]
     assert [r["level"]["name"] for r in unrecorded] == ["WARNING"]
     assert tasks.finalize_job.throws == (PermanentError,)  # Celery logs it without a traceback
+
+
+def test_out_of_memory_in_a_download_reaches_the_task_which_retries_it(
+    job_ctx: JobContext, monkeypatch: pytest.MonkeyPatch, server: FixtureServer,
+    images: ImageSet, logs: Any,
+) -> None:  # fmt: skip
+    """The real chunk run: MemoryError is neither a row nor permanent; the task retries 3 times."""
+    url = server.add(server.unique_path("a.jpg"), images.jpegs[0])
+    with session_scope(job_ctx.sessions) as session:
+        job = create_job(session, user_id=None, spec=JobSpec(kind=JobKind.URL_LIST))
+        payload = {"candidates": [{"url": url, "label": "a"}]}
+        (row,) = add_chunks(session, job_id=job.id, chunks=[("download", payload)])
+    tried: list[str] = []
+
+    async def exhausted(self: Downloader, fetched: str) -> Download:
+        tried.append(fetched)
+        raise MemoryError("simulated")
+
+    monkeypatch.setattr(Downloader, "fetch", exhausted)
+    finalized: list[str] = []
+    monkeypatch.setattr(tasks, "send_finalize", finalized.append)  # no broker in this test
+    result = tasks.download_chunk.apply(kwargs={"job_id": job.id, "chunk_id": row.id})
+
+    assert result.failed() and isinstance(result.result, MemoryError)
+    assert tried == [url] * 4  # the first run and 3 task retries, never turned into a row
+    retried = [r for r in logs() if r["message"] == "infrastructure failure; retrying the task"]
+    assert [r["extra"]["retry_count"] for r in retried] == [1, 2, 3]
+    with session_scope(job_ctx.sessions) as session:
+        chunk = session.get(Chunk, row.id)
+        assert chunk is not None and chunk.status == "failed"
+        assert session.scalars(select(Image).where(Image.job_id == job.id)).all() == []
+    assert finalized == [job.id]  # the failed chunk was the job's last: the job goes on
+
+
+def test_a_database_failure_at_settle_time_repeats_no_download(
+    job_ctx: JobContext, monkeypatch: pytest.MonkeyPatch, server: FixtureServer,
+    images: ImageSet,
+) -> None:  # fmt: skip
+    """The task retries; the retry records the rows the first run built (kept in storage)."""
+    ok = server.add(server.unique_path("ok.jpg"), images.jpegs[0])
+    busy = server.add(server.unique_path("busy.jpg"), b"", status=503)
+    with session_scope(job_ctx.sessions) as session:
+        job = create_job(session, user_id=None, spec=JobSpec(kind=JobKind.URL_LIST))
+        candidates = [{"url": ok, "label": "a"}, {"url": busy, "label": "a"}]
+        (row,) = add_chunks(
+            session, job_id=job.id, chunks=[("download", {"candidates": candidates})]
+        )
+    real_settle = distributed_chunks.settle_chunk
+    outages = [DatabaseConnectionError("connection refused (settle)")]
+
+    def settle_once_down(*args: Any, **kwargs: Any) -> Any:
+        if outages and "error" not in kwargs:
+            raise outages.pop()
+        return real_settle(*args, **kwargs)
+
+    monkeypatch.setattr(distributed_chunks, "settle_chunk", settle_once_down)
+    monkeypatch.setattr(tasks, "send_finalize", lambda job_id: None)
+    result = tasks.download_chunk.apply(kwargs={"job_id": job.id, "chunk_id": row.id})
+
+    assert result.successful() and not outages  # failed once at settle time, then retried
+    assert (server.count(ok), server.count(busy)) == (1, 3)  # not (2, 6): nothing fetched again
+    with session_scope(job_ctx.sessions) as session:
+        chunk = session.get(Chunk, row.id)
+        assert chunk is not None and chunk.status == "done"
+        recorded = session.scalars(select(Image.status).where(Image.job_id == job.id)).all()
+    assert sorted(recorded) == ["download_failed", "kept"]
+    assert not job_ctx.storage.exists(results_key(job.id, row.id))  # recorded, then forgotten

@@ -1,6 +1,8 @@
 """SDK exceptions, built by hand, map onto PixCrawler's error classes."""
 
+import socket
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
 from azure.core.exceptions import (
@@ -10,6 +12,7 @@ from azure.core.exceptions import (
     ServiceRequestError,
     ServiceResponseTimeoutError,
 )
+from boto3.exceptions import RetriesExceededError as Boto3RetriesExceededError
 from boto3.exceptions import S3UploadFailedError
 from botocore.exceptions import (
     ClientError,
@@ -19,6 +22,8 @@ from botocore.exceptions import (
     ParamValidationError,
     ReadTimeoutError,
 )
+from botocore.exceptions import IncompleteReadError as BotoIncompleteReadError
+from s3transfer.exceptions import RetriesExceededError as TransferRetriesExceededError
 
 from pixcrawler.backend.storage._errors import translate_azure_error, translate_s3_error
 from pixcrawler.errors import (
@@ -138,3 +143,39 @@ def test_azure_download_read_loop_giving_up_is_a_network_error() -> None:
         translated = translate_azure_error(wrapped, "k")
 
     assert isinstance(translated, NetworkError)
+
+
+@pytest.mark.parametrize("translate", [translate_s3_error, translate_azure_error])
+@pytest.mark.parametrize(
+    ("error", "expected"),
+    [
+        (ConnectionError("refused"), NetworkError),
+        (ConnectionResetError(104, "reset by peer"), NetworkError),
+        (BrokenPipeError(32, "broken pipe"), NetworkError),
+        (socket.gaierror(-2, "name unknown"), NetworkError),
+        (TimeoutError("timed out"), TimeoutException),
+        (OSError(28, "no space left on device"), InfrastructureError),
+    ],
+)
+def test_plain_network_errors_are_transient_and_local_io_is_infrastructure(
+    translate: Any, error: Exception, expected: type[Exception]
+) -> None:
+    """A bare ConnectionError/TimeoutError is a network error: Tenacity's, never a task retry."""
+    assert type(translate(error, "k")) is expected
+
+
+@pytest.mark.parametrize(
+    ("cause", "expected"),
+    [
+        (ReadTimeoutError(endpoint_url="http://x"), TimeoutException),
+        (TimeoutError("timed out"), TimeoutException),
+        (ConnectionResetError(104, "reset"), NetworkError),
+        (OSError(9, "bad file descriptor"), NetworkError),
+        (BotoIncompleteReadError(actual_bytes=1, expected_bytes=2), NetworkError),
+    ],
+)
+def test_a_transfer_that_gave_up_is_classified_by_its_cause(
+    cause: Exception, expected: type[Exception]
+) -> None:
+    for wrapper in (TransferRetriesExceededError, Boto3RetriesExceededError):
+        assert type(translate_s3_error(wrapper(cause), "k")) is expected

@@ -7,15 +7,18 @@ from typing import Any
 
 import pytest
 from azure.core.pipeline.transport import RequestsTransport
+from azure.storage.blob import BlobClient
 from botocore.httpsession import URLLib3Session
 
 from pixcrawler.backend.storage import DataLakeBlobProvider, S3Storage
 from pixcrawler.errors import (
     AuthenticationError,
+    InfrastructureError,
     NetworkError,
     PermanentError,
     RateLimitError,
     ServiceUnavailableError,
+    TimeoutException,
 )
 from support.azurite import ACCOUNT_KEY, connection_string, free_port
 from support.moto_s3 import REGION, enforced_auth
@@ -161,3 +164,42 @@ def test_s3_status_codes_follow_the_retry_policy(
 
     assert server.count("/box/k.bin") == requests
     assert type(caught.value) is expected
+
+
+@pytest.mark.parametrize(
+    ("raised", "expected"),
+    [(ConnectionResetError(104, "reset"), NetworkError), (TimeoutError(), TimeoutException)],
+)
+def test_a_plain_network_error_from_the_sdk_is_retried_by_the_policy_only(
+    s3_provider: S3Storage, monkeypatch: pytest.MonkeyPatch,
+    raised: Exception, expected: type[Exception],
+) -> None:  # fmt: skip
+    calls: list[int] = []
+
+    def failing(**_: Any) -> Any:
+        calls.append(1)
+        raise raised
+
+    monkeypatch.setattr(s3_provider.client, "get_object", failing)
+    with pytest.raises(expected) as caught:
+        s3_provider.get("k.bin")
+
+    assert len(calls) == 3 and caught.value.attempts == 3
+    assert not isinstance(caught.value, InfrastructureError)  # never a task retry
+
+
+def test_memory_error_in_a_storage_call_is_not_made_permanent(
+    azure_provider: DataLakeBlobProvider, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Out of memory is infrastructure: raised as it is, once, for the task to retry."""
+    calls: list[int] = []
+
+    def exhausted(*_: Any, **__: Any) -> Any:
+        calls.append(1)
+        raise MemoryError
+
+    monkeypatch.setattr(BlobClient, "download_blob", exhausted)
+    with pytest.raises(MemoryError):
+        azure_provider.get("k.bin")
+
+    assert len(calls) == 1

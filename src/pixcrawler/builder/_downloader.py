@@ -28,7 +28,7 @@ from pixcrawler.errors import (
     ValidationError,
 )
 from pixcrawler.records import Download
-from pixcrawler.retry import network_retrying
+from pixcrawler.retry import NETWORK_RETRY, Attempts
 from pixcrawler.utility.logging_config import get_logger
 
 logger = get_logger(__name__)
@@ -72,18 +72,23 @@ class Downloader:
 
     async def fetch(self, url: str) -> Download:
         """Download ``url`` with up to 3 attempts for transient errors, one for permanent ones."""
-        attempts = 0
+        sent = Attempts()
         try:
-            async for attempt in network_retrying():
-                with attempt:
-                    # A refused URL or a failed DNS lookup sends no request: not an HTTP attempt.
-                    await self._guard.check(url)
-                    attempts += 1
-                    body = await self._fetch_once(url)
+            body = await self._request(url, sent)
         except PixCrawlerError as error:
-            error.attempts = attempts
+            error.attempts = sent.count
             raise
-        return Download(url, body.final_url, body.content, body.content_type, body.sha256, attempts)
+        return Download(
+            url, body.final_url, body.content, body.content_type, body.sha256, sent.count
+        )
+
+    @NETWORK_RETRY
+    async def _request(self, url: str, sent: Attempts) -> _Body:
+        """One request (and its redirects): the unit the retry policy repeats."""
+        # A refused URL or a failed DNS lookup sends no request: not an HTTP attempt.
+        await self._guard.check(url)
+        sent.count += 1
+        return await self._fetch_once(url)
 
     async def _fetch_once(self, url: str) -> _Body:
         async with self._host_slots.slot(url):

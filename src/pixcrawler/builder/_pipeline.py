@@ -19,7 +19,14 @@ from pixcrawler.builder.fetch import Accepted, FetchConfig, Fetcher, FetchPool, 
 from pixcrawler.builder.net import ClientPool
 from pixcrawler.config import Settings
 from pixcrawler.records import Candidate, Outcome, Status
-from pixcrawler.utility.logging_config import current_options, get_logger
+from pixcrawler.utility.logging_config import (
+    current_job,
+    current_options,
+    get_logger,
+    job_context,
+    local_user,
+    operation_logger,
+)
 from pixcrawler.utility.report import ReportError, write_report
 from pixcrawler.validator.levels import (
     ValidationLevel,
@@ -76,25 +83,38 @@ class Pipeline:
         self._order = itertools.count()
 
     async def run(self, sources: Sequence[CandidateSource], concurrency: int) -> None:
-        """Feed every source's candidates to ``concurrency`` workers through a bounded queue."""
+        """Feed every source's candidates to ``concurrency`` workers through a bounded queue.
+
+        A worker ends early only by raising (out of memory): the run stops at once and raises
+        it, so the task layer can retry, instead of finishing with one worker fewer.
+        """
         queue: asyncio.Queue[tuple[int, Candidate] | None] = asyncio.Queue(concurrency * 2)
         workers = [asyncio.create_task(self._worker(queue)) for _ in range(concurrency)]
+        feeding = asyncio.create_task(self._feed(sources, queue, concurrency))
+        tasks = [feeding, *workers]
+        try:
+            done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
+            for task in done:
+                task.result()  # the first failure, if any, is raised here
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            self._claimed.close()
+
+    async def _feed(
+        self, sources: Sequence[CandidateSource],
+        queue: asyncio.Queue[tuple[int, Candidate] | None], workers: int,
+    ) -> None:  # fmt: skip
         active = asyncio.Semaphore(MAX_ACTIVE_SOURCES)
 
         async def produce(source: CandidateSource) -> None:
             async with active:
                 await self._produce(source, queue)
 
-        try:
-            await asyncio.gather(*(produce(source) for source in sources))
-            for _ in workers:
-                await queue.put(None)
-            await asyncio.gather(*workers)
-        finally:
-            for worker in workers:
-                worker.cancel()
-            await asyncio.gather(*workers, return_exceptions=True)
-            self._claimed.close()
+        await asyncio.gather(*(produce(source) for source in sources))
+        for _ in range(workers):
+            await queue.put(None)
 
     async def _produce(
         self, source: CandidateSource, queue: asyncio.Queue[tuple[int, Candidate] | None]
@@ -131,10 +151,13 @@ class Pipeline:
             outcome = await self._attempt(order, candidate)
             kept = outcome.status is Status.KEPT
             return outcome
+        except MemoryError:  # infrastructure, not this image's fault: stop (a task retries)
+            raise
         except Exception as exc:  # A bug must cost one row, not the whole build.
-            logger.bind(url=candidate.url, error_type=type(exc).__name__).exception(
-                "unexpected error"
-            )
+            operation_logger(
+                "image_download", url=candidate.url, resource_id=candidate.url,
+                error_type=type(exc).__name__, retry_count=0,
+            ).exception("unexpected error")  # fmt: skip
             failed = Outcome(candidate, Status.DOWNLOAD_FAILED, f"internal error: {exc}")
             self.writer.record(failed, order=order, retryable=True)
             return failed
@@ -147,9 +170,11 @@ class Pipeline:
             return await self.writer.store(
                 candidate, result.download, result.info, order=order, executor=self.executor
             )
-        logger.bind(
-            operation="image_download", url=candidate.url, label=candidate.label,
+        operation = "validation" if result.status is Status.INVALID else "image_download"
+        operation_logger(
+            operation, url=candidate.url, label=candidate.label, resource_id=candidate.url,
             error_type=result.error_type, attempts=result.attempts,
+            retry_count=max(0, result.attempts - 1),
         ).debug(result.reason)  # fmt: skip
         outcome = Outcome(
             candidate, result.status, result.reason,
@@ -191,12 +216,17 @@ async def build_dataset(
 
     Whatever stops the run (the end, an error, Ctrl-C) the state is committed and the
     manifest, metadata and label files are exported, so the folder is always consistent.
+    Outside a job (a local build), the folder's name is the job and the OS user its user.
     """
+    if current_job() == (None, None):
+        with job_context(job_id=out.name, user_id=local_user()):
+            operation_logger("job_creation", out=str(out)).debug("local build job started")
+            return await build_dataset(source, out, settings, options, observer)
     profile = ValidationProfile.from_settings(settings, options.validation_level)
     radius = dedup_threshold(profile.level, settings.phash_threshold)
     writer = DatasetWriter(out, phash_threshold=radius)
     executor = _executor(options.validation_workers)
-    log = logger.bind(operation="build", out=str(out))
+    log = operation_logger("build", out=str(out))
     log.info("build started")
     quota = ClassQuota(writer.kept, options.per_class, shared_quota)
     clients = ClientPool(settings)
@@ -213,6 +243,7 @@ async def build_dataset(
         await clients.aclose()
         if executor is not None:
             executor.shutdown(wait=True, cancel_futures=True)
+        operation_logger("export", out=str(out)).info("exporting the dataset files")
         writer.export(options.label_formats)
         if options.report:
             _write_report(out, options.per_class)
@@ -229,7 +260,7 @@ async def _fetcher(
     if options.processes <= 1:
         yield local
         return
-    config = FetchConfig(settings, profile, current_options())
+    config = FetchConfig(settings, profile, current_options(), current_job())
     pool = FetchPool(config, options.processes, local, warm_start=options.warm_start)
     async with pool:
         yield pool
@@ -239,9 +270,10 @@ def _write_report(out: Path, per_class: int | None) -> None:
     try:
         write_report(out, target_per_class=per_class)
     except (OSError, ReportError) as exc:  # The dataset is complete without its report.
-        logger.bind(operation="report", error_type=type(exc).__name__, error=str(exc)).warning(
-            "report not written"
-        )
+        operation_logger(
+            "report", error_type=type(exc).__name__, error=str(exc), resource_id=str(out),
+            retry_count=0,
+        ).warning("report not written")  # fmt: skip
 
 
 def _sources(

@@ -6,6 +6,7 @@ keyword job, its :class:`KeywordPlan`, so a local build and a distributed chunk 
 spec run the same pipeline with the same options.
 """
 
+from collections.abc import Mapping
 from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated, Any, Self
 
@@ -88,8 +89,13 @@ class JobSpec(BaseModel):
         }
         return BuildOptions(**(values | overrides))
 
-    def keyword_plan(self, labels: tuple[str, ...] | None = None) -> "KeywordPlan":
-        """The keyword plan of this job, or of the classes ``labels`` (one chunk's share)."""
+    def keyword_plan(
+        self,
+        labels: tuple[str, ...] | None = None,
+        queries: Mapping[str, tuple[str, ...]] | None = None,
+    ) -> "KeywordPlan":
+        """The keyword plan of this job, or of the classes ``labels`` (one chunk's share);
+        ``queries``: classes' queries fixed by the job's plan step (``generate_keywords``)."""
         from pixcrawler.builder.discovery import KeywordPlan
 
         if self.kind is not JobKind.KEYWORDS:
@@ -100,6 +106,7 @@ class JobSpec(BaseModel):
             self.licenses,
             seed=self.seed,
             max_variations=self.variations,
+            queries=queries,
         )
 
     def to_json(self) -> dict[str, Any]:

@@ -2,21 +2,29 @@
 
 Every task is declared with ``@pixcrawler_task`` (bind=True, acks_late=True, explicit
 infrastructure-only retries); arguments are ids, never objects, and each task re-reads state.
+Who sends each one (ARCHITECTURE.md, "Task callers"):
+
+- ``plan_job``: ``build --distributed``, ``jobs resume``, the watchdog; a keyword job's plan
+  goes on in ``generate_keywords``;
+- ``discover_chunk`` / ``download_chunk``: the plan, ``jobs retry``/``resume``, the watchdog;
+- ``finalize_job``: the chunk that settles last, ``jobs resume``, the watchdog;
+- ``package_dataset``: ``finalize_job`` and ``generate_labels`` (the hot ZIP);
+- ``generate_labels``: the end of ``jobs validate`` and ``jobs check``;
+- ``watch_jobs``: every worker's watchdog timer.
 """
 
-from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 from celery import Task
 
-from pixcrawler.backend.db.jobs import fail_job, job_spec
-from pixcrawler.backend.db.session import session_scope
+from pixcrawler.backend.db import fail_job, job_spec, session_scope
 from pixcrawler.backend.distributed import (
-    export_job,
+    HOT_FORMAT,
+    export_labels,
     job_context,
     package_job,
     run_chunk,
+    settle_chunk,
 )
 from pixcrawler.backend.distributed import (
     finalize_job as finalize,
@@ -24,46 +32,18 @@ from pixcrawler.backend.distributed import (
 from pixcrawler.backend.distributed import (
     plan_job as plan,
 )
-from pixcrawler.backend.distributed.finalize import export_labels
-from pixcrawler.backend.distributed.packaging import HOT_FORMAT
-from pixcrawler.backend.distributed.settle import settle_chunk
+from pixcrawler.backend.distributed.watchdog import recover_stalled_jobs
 from pixcrawler.builder.discovery.keywords import variations
 from pixcrawler.builder.jobspec import JobKind
 from pixcrawler.celery_app import (
     BROKER_ERRORS,
-    app,
-    chunk_task_id,
-    finalize_task_id,
+    dispatch_chunks,
     pixcrawler_task,
+    send_finalize,
 )
 from pixcrawler.utility.logging_config import get_logger
 
 logger = get_logger(__name__)
-
-
-def dispatch_chunks(*, job_id: str, kind: JobKind, chunk_ids: Sequence[int]) -> None:
-    """Send the chunks' tasks, each under its own known id, over one broker connection.
-
-    No chord: the chunk that settles last sends ``finalize_job`` (``backend.distributed.settle``).
-    """
-    chunk_task = discover_chunk if kind is JobKind.KEYWORDS else download_chunk
-    with app.producer_or_acquire() as producer:
-        for chunk_id in chunk_ids:
-            chunk_task.apply_async(
-                kwargs={"job_id": job_id, "chunk_id": chunk_id},
-                task_id=chunk_task_id(job_id, chunk_id),
-                producer=producer,
-            )
-
-
-def send_finalize(job_id: str) -> None:
-    """Send ``finalize_job``; with the broker down, the watchdog sends it later instead."""
-    try:
-        finalize_job.apply_async(kwargs={"job_id": job_id}, task_id=finalize_task_id(job_id))
-    except BROKER_ERRORS as exc:
-        logger.bind(operation="export", job_id=job_id, error_type=type(exc).__name__).warning(
-            "finalize not sent (broker unreachable); the watchdog will send it"
-        )
 
 
 def record_task_failure(kwargs: dict[str, Any], exc: BaseException) -> None:
@@ -83,15 +63,39 @@ def record_task_failure(kwargs: dict[str, Any], exc: BaseException) -> None:
 
 @pixcrawler_task(on_failure=record_task_failure)
 def plan_job(self: Task, *, job_id: str) -> int:
-    """Cut the job into chunks and send them; the last one to settle sends ``finalize_job``.
+    """Cut a URL-list job into chunks and send them; a keyword job's plan is
+    ``generate_keywords``. The last chunk to settle sends ``finalize_job``.
 
-    Chunks the broker did not take stay pending in the database, and the job open: the
-    watchdog sends them, instead of the job failing for a broker's blip.
+    Returns the chunks sent (0 for a keyword job, whose plan goes on in ``generate_keywords``).
     """
     ctx = job_context()
     with session_scope(ctx.sessions) as session:
         kind = job_spec(session, job_id=job_id).kind
-    chunk_ids = plan(ctx, job_id=job_id)
+    if kind is JobKind.KEYWORDS:
+        generate_keywords.apply_async(kwargs={"job_id": job_id}, task_id=f"{job_id}-keywords")
+        return 0
+    return _dispatch(job_id, kind, plan(ctx, job_id=job_id))
+
+
+@pixcrawler_task(on_failure=record_task_failure)
+def generate_keywords(self: Task, *, job_id: str) -> dict[str, list[str]]:
+    """A keyword job's plan: each class's queries, computed once (seeded order, the expansion
+    hook if any) and stored on its chunk, so every delivery of the chunk asks the same ones;
+    then the chunks are sent. Returns the queries by class."""
+    ctx = job_context()
+    with session_scope(ctx.sessions) as session:
+        spec = job_spec(session, job_id=job_id)
+    queries = {
+        keyword: list(variations(keyword, seed=spec.seed, limit=spec.variations))
+        for keyword in spec.keywords
+    }
+    _dispatch(job_id, JobKind.KEYWORDS, plan(ctx, job_id=job_id, queries=queries))
+    return queries
+
+
+def _dispatch(job_id: str, kind: JobKind, chunk_ids: list[int]) -> int:
+    # Chunks the broker did not take stay pending in the database, and the job open: the
+    # watchdog sends them, instead of the job failing for a broker's blip.
     try:
         dispatch_chunks(job_id=job_id, kind=kind, chunk_ids=chunk_ids)
     except BROKER_ERRORS as exc:
@@ -114,28 +118,25 @@ def download_chunk(self: Task, *, job_id: str, chunk_id: int) -> int | None:
 
 
 def _run_chunk(task: Task, job_id: str, chunk_id: int) -> int | None:
-    done = run_chunk(job_context(), job_id=job_id, chunk_id=chunk_id, task_id=task.request.id)
+    done = run_chunk(
+        job_context(), job_id=job_id, chunk_id=chunk_id,
+        task_id=task.request.id, retries=task.request.retries or 0,
+    )  # fmt: skip
     if done.last:
         send_finalize(job_id)
     return done.kept
 
 
-@pixcrawler_task(on_failure=record_task_failure)
-def generate_keywords(self: Task, *, job_id: str) -> dict[str, list[str]]:
-    """The query variations each keyword class will use, in their seeded order."""
-    ctx = job_context()
-    with session_scope(ctx.sessions) as session:
-        spec = job_spec(session, job_id=job_id)
-    return {
-        keyword: list(variations(keyword, seed=spec.seed, limit=spec.variations))
-        for keyword in spec.keywords
-    }
-
-
-@pixcrawler_task(on_failure=record_task_failure)
+@pixcrawler_task()
 def generate_labels(self: Task, *, job_id: str) -> int:
-    """Rewrite the job's manifest, metadata and label files from the database."""
-    return export_labels(job_context(), job_id=job_id)
+    """Rewrite the job's manifest, metadata and label files from the database (after a check
+    demoted images), then send the hot ZIP again so it matches. Returns the rows written.
+
+    No failure hook: the job stays as it was (completed), and the caller reports the failure.
+    """
+    written = export_labels(job_context(), job_id=job_id)
+    _send_package(job_id)
+    return written
 
 
 @pixcrawler_task(on_failure=record_task_failure)
@@ -147,29 +148,24 @@ def finalize_job(self: Task, *, job_id: str) -> bool:
     """
     completed = finalize(job_context(), job_id=job_id)
     if completed:
-        package_dataset.apply_async(
-            kwargs={"job_id": job_id, "fmt": HOT_FORMAT}, task_id=f"{job_id}-package-{HOT_FORMAT}"
-        )
+        _send_package(job_id)
     return completed
 
 
+def _send_package(job_id: str) -> None:
+    package_dataset.apply_async(
+        kwargs={"job_id": job_id, "fmt": HOT_FORMAT}, task_id=f"{job_id}-package-{HOT_FORMAT}"
+    )
+
+
 @pixcrawler_task(on_failure=record_task_failure)
-def package_dataset(self: Task, *, job_id: str, fmt: str = "7z") -> str:
-    """An archive of the finished dataset in storage: the hot ZIP (Hot tier, sent when the job
-    completes) or a warm one (7z by default, Cool tier where supported)."""
+def package_dataset(self: Task, *, job_id: str, fmt: str = HOT_FORMAT) -> str:
+    """The hot ZIP of the finished dataset in storage (Hot tier), sent when the job completes
+    and when its exports are rewritten; any other format is packaged warm (Cool tier)."""
     return package_job(job_context(), job_id=job_id, fmt=fmt)
-
-
-@pixcrawler_task(on_failure=record_task_failure)
-def export_dataset(self: Task, *, job_id: str, dest: str) -> int:
-    """Copy the finished dataset from storage into ``dest`` on the worker's disk."""
-    return export_job(job_context(), job_id=job_id, dest=Path(dest))
 
 
 @pixcrawler_task(on_failure=record_task_failure, ignore_result=True)
 def watch_jobs(self: Task) -> int:
     """Maintenance, sent by every worker's watchdog timer: re-send the work of stalled jobs."""
-    # Imported here: the watchdog sends tasks of this module, through job control.
-    from pixcrawler.backend.distributed.watchdog import recover_stalled_jobs
-
     return len(recover_stalled_jobs(job_context(), self.app))

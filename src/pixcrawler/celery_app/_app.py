@@ -12,6 +12,8 @@ from pixcrawler.config import Settings, get_settings
 QUEUES = ("crawl", "validation", "packaging", "maintenance")
 # Time limits and Redis's visibility timeout are settings (PIXCRAWLER_TASK_TIME_LIMIT,
 # PIXCRAWLER_VISIBILITY_TIMEOUT), whose order Settings checks against the stale-chunk takeover.
+#: The filesystem broker's folders, all under ``PIXCRAWLER_DATA_DIR/broker``.
+BROKER_FOLDERS = ("queue", "processed", "control")
 TASK_MODULES = ("pixcrawler.builder.tasks", "pixcrawler.validator.tasks")
 # Routes match the real task names (module path + function), one queue per kind of work.
 ROUTES = {
@@ -65,13 +67,16 @@ def _config(settings: Settings) -> dict[str, Any]:
 
 def _transport_options(broker: str, settings: Settings) -> dict[str, Any]:
     if broker.startswith("filesystem://"):
+        # Every folder the transport uses, named here: Kombu's default for the exchange tables
+        # (``control_folder``) is ``control/`` in the current directory.
         folder = settings.data_dir / "broker"
-        for sub in ("queue", "processed"):
+        for sub in BROKER_FOLDERS:
             (folder / sub).mkdir(parents=True, exist_ok=True)
         return {
             "data_folder_in": str(folder / "queue"),
             "data_folder_out": str(folder / "queue"),
             "processed_folder": str(folder / "processed"),
+            "control_folder": str(folder / "control"),
             "store_processed": False,
             "polling_interval": 0.2,  # seconds between looks at the queue folder
         }

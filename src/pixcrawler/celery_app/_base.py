@@ -18,7 +18,7 @@ from celery.exceptions import Retry
 from pixcrawler.celery_app._app import app
 from pixcrawler.config import get_settings
 from pixcrawler.errors import InfrastructureError, PermanentError
-from pixcrawler.utility.logging_config import get_logger
+from pixcrawler.utility.logging_config import get_logger, job_context
 
 logger = get_logger(__name__)
 
@@ -50,7 +50,10 @@ def pixcrawler_task(
         @functools.wraps(fn)
         def run(self: Task, *args: Any, **kwargs: Any) -> R:
             context = {key: kwargs[key] for key in _CONTEXT_KEYS if kwargs.get(key) is not None}
-            with logger.contextualize(task=self.name, task_id=self.request.id, **context):
+            # The task's job is the job context of every operation it runs (user_id when the
+            # message names one: tasks carry ids, and the CLI's and watchdog's name none).
+            job = job_context(job_id=kwargs.get("job_id"), user_id=kwargs.get("user_id"))
+            with job, logger.contextualize(task=self.name, task_id=self.request.id, **context):
                 return _guarded(self, fn, on_failure, args, kwargs)
 
         task_name = name or f"{fn.__module__}.{fn.__name__}"

@@ -1,14 +1,8 @@
-"""The task ids every job's tasks are sent under, and sending a job's plan by task name.
+"""The task ids every job's tasks are sent under.
 
 Each task of a job has an id known in advance, so any of them can be revoked, looked up on the
 live workers, or sent again (``jobs resume``, the watchdog) without having been seen running.
-The plan is sent by name, so a client (``build --distributed``) need not import the task
-modules, nor the pipeline they run.
 """
-
-from pixcrawler.celery_app._app import app
-
-PLAN_TASK = "pixcrawler.builder.tasks.plan_job"
 
 
 def chunk_task_id(job_id: str, chunk_id: int) -> str:
@@ -25,8 +19,3 @@ def plan_task_id(job_id: str) -> str:
 def finalize_task_id(job_id: str) -> str:
     """The id of the job's ``finalize_job``, whoever sends it."""
     return f"{job_id}-finalize"
-
-
-def send_plan(job_id: str) -> None:
-    """Send the job's ``plan_job`` under its known id."""
-    app.send_task(PLAN_TASK, kwargs={"job_id": job_id}, task_id=plan_task_id(job_id))

@@ -10,10 +10,12 @@ from pixcrawler.cli import build as _build  # noqa: F401 - registers the command
 from pixcrawler.cli import engines as _engines  # noqa: F401 - registers the commands
 from pixcrawler.cli import folders as _folders  # noqa: F401 - registers the commands
 from pixcrawler.cli import jobs as _jobs  # noqa: F401 - registers the commands
+from pixcrawler.cli import jobs_dataset as _jobs_dataset  # noqa: F401 - registers the commands
 from pixcrawler.cli import package as _package  # noqa: F401 - registers the commands
 from pixcrawler.cli import remote as _remote  # noqa: F401 - registers the commands
 from pixcrawler.cli import serve as _serve  # noqa: F401 - registers the command
 from pixcrawler.cli._common import app, console, fail
+from pixcrawler.cli._extras import missing_extra_message
 from pixcrawler.config import get_settings
 from pixcrawler.errors import DatabaseConnectionError
 from pixcrawler.utility.logging_config import configure_logging
@@ -55,6 +57,14 @@ def main() -> None:
     except KeyboardInterrupt:
         console.print("interrupted")
         sys.exit(130)
+    except ModuleNotFoundError as exc:
+        message = missing_extra_message(exc)
+        if message is None:
+            raise
+        try:
+            fail(message)
+        except typer.Exit as stop:
+            sys.exit(stop.exit_code)
     except DatabaseConnectionError as exc:  # any command that needs the job database
         try:
             fail(f"job database unavailable: {exc.reason}", 1)

@@ -174,6 +174,11 @@ def _run(
         fail(str(exc))
     except KeyboardInterrupt:
         fail(f"interrupted; {out_dir} is consistent, rerun the same command to resume", 130)
+    except MemoryError:
+        fail(
+            f"out of memory; {out_dir} is consistent: free some memory (or lower --concurrency) "
+            "and rerun the same command to resume"
+        )
 
 
 def _interrupt(signum: int, frame: object) -> None:

@@ -1,15 +1,16 @@
-"""Distributed jobs on the command line: `worker`, `jobs` (list, show, cancel, retry, resume),
-`build --distributed`.
+"""Distributed jobs on the command line: `worker`, `jobs` (list, show, export, cancel, retry,
+resume), `build --distributed`.
 
 The job database, Celery and storage are imported inside the commands that use them, so a
-local `pixcrawler build` does not pay for loading them.
+local `pixcrawler build` does not pay for loading them, and a core install (without the
+``distributed`` extra) runs every other command. A job is named by its id or any unique prefix.
 """
 
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -22,7 +23,9 @@ if TYPE_CHECKING:
     from pixcrawler.builder.jobspec import JobSpec
 
 jobs_app = typer.Typer(
-    help="List, follow, cancel, retry and resume distributed jobs.", invoke_without_command=True
+    help="List, follow, export, check, cancel, retry and resume distributed jobs (an id or any "
+    "unique prefix of one names a job).",
+    invoke_without_command=True,
 )
 app.add_typer(jobs_app, name="jobs")
 _FINISHED = {"completed", "failed", "cancelled"}
@@ -59,16 +62,17 @@ def jobs(
         return
     from pixcrawler.backend.db.jobs import list_jobs
     from pixcrawler.backend.db.session import session_scope
-    from pixcrawler.backend.distributed import job_context
+    from pixcrawler.cli._job_lookup import database_errors, open_context
 
-    context = job_context()
+    context = open_context()
     table = Table(title="Jobs", title_justify="left")
     for name in ("id", "kind", "status", "chunks", "kept", "created"):
         table.add_column(name)
-    with session_scope(context.sessions) as session:
+    with database_errors(), session_scope(context.sessions) as session:
         for job in list_jobs(session, limit=limit):
             chunks = f"{job.chunks_done + job.chunks_failed}/{job.chunks_total}"
-            table.add_row(job.id, job.kind, job.status, chunks, str(job.kept),
+            # Short ids, as git shows commits: any unique prefix names a job.
+            table.add_row(job.id[:8], job.kind, job.status, chunks, str(job.kept),
                           f"{job.created_at:%Y-%m-%d %H:%M}")  # fmt: skip
     out.print(table)
 
@@ -78,6 +82,9 @@ def show(
     job_id: str, follow: Annotated[bool, typer.Option(help="Follow until it ends.")] = True
 ) -> None:
     """Show one job's progress, following it until it finishes (Ctrl-C detaches)."""
+    from pixcrawler.cli._job_lookup import resolve_job
+
+    job_id = resolve_job(job_id)
     status = follow_job(job_id) if follow else _snapshot(job_id)["status"]
     out.print(f"job {job_id}: {status}")
 
@@ -87,7 +94,9 @@ def cancel(job_id: str) -> None:
     """Cancel a job: its open chunks are cancelled and their tasks revoked."""
     from pixcrawler.backend.distributed import control, job_context
     from pixcrawler.celery_app import app as celery_app
+    from pixcrawler.cli._job_lookup import resolve_job
 
+    job_id = resolve_job(job_id)
     with _control_errors():
         revoked = control.cancel(job_context(), celery_app, job_id=job_id)
     _say(f"job {job_id}: cancelled ({revoked} chunk tasks revoked)")
@@ -98,7 +107,9 @@ def retry(job_id: str) -> None:
     """Send a job's failed chunks again, then finalize it."""
     from pixcrawler.backend.distributed import control, job_context
     from pixcrawler.celery_app import app as celery_app
+    from pixcrawler.cli._job_lookup import resolve_job
 
+    job_id = resolve_job(job_id)
     with _control_errors():
         sent = control.retry(job_context(), celery_app, job_id=job_id)
     _say(f"job {job_id}: {sent} failed chunks sent again")
@@ -109,7 +120,9 @@ def resume(job_id: str) -> None:
     """Resume a job after its workers died: send again every chunk no live worker holds."""
     from pixcrawler.backend.distributed import control, job_context
     from pixcrawler.celery_app import app as celery_app
+    from pixcrawler.cli._job_lookup import resolve_job
 
+    job_id = resolve_job(job_id)
     with _control_errors():
         done = control.resume(job_context(), celery_app, job_id=job_id)
     if done.planned:
@@ -136,11 +149,15 @@ def _control_errors() -> Iterator[None]:
 
 
 def follow_job(
-    job_id: str, poll: float = POLL_SECONDS, on_progress: Callable[[], object] | None = None
+    job_id: str,
+    poll: float = POLL_SECONDS,
+    on_progress: Callable[[], object] | None = None,
+    out_dir: Path | None = None,
 ) -> str:
     """Draw the job's progress from the database until it finishes; returns its final status.
 
-    ``on_progress`` is called whenever more chunks have settled (and once more at the end).
+    ``on_progress`` is called whenever more chunks have settled (and once more at the end);
+    ``out_dir`` is named in the hint printed when Ctrl-C detaches.
     """
     bar = Progress(
         TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
@@ -162,7 +179,20 @@ def follow_job(
                     on_progress()
                 time.sleep(poll)
     except KeyboardInterrupt:
-        fail(f"detached; job {job_id} goes on: pixcrawler jobs show {job_id}", 130)
+        detach(job_id, out_dir)
+
+
+def detach(job_id: str, out_dir: Path | None = None) -> NoReturn:
+    """Ctrl-C while following: not an error, the job goes on. One line saying how to follow and
+    export it; exit 130, as for any interrupt, so a script's ``build && train`` stops here (the
+    dataset is not in ``--out`` yet)."""
+    dest = out_dir if out_dir is not None else "DIR"
+    console.print(
+        f"detached: job {job_id} goes on on the workers; follow it: pixcrawler jobs show "
+        f"{job_id}; once it completes: pixcrawler jobs export {job_id} --out {dest}",
+        highlight=False, soft_wrap=True,
+    )  # fmt: skip
+    raise typer.Exit(130)
 
 
 def _snapshot(job_id: str) -> dict[str, Any]:
@@ -192,15 +222,25 @@ def run_distributed(spec: "JobSpec", sources: list[Path], out_dir: Path) -> None
     from pixcrawler.celery_app import send_plan
 
     context = job_context()
+    if context.settings.allow_private_network:
+        # The workers decide (a security boundary): the client's setting is not sent with the job.
+        console.print(
+            "note: PIXCRAWLER_ALLOW_PRIVATE_NETWORK is set here, but only the workers' own "
+            "setting counts: set it where `pixcrawler worker` runs",
+            highlight=False, soft_wrap=True,
+        )  # fmt: skip
     job_id = submit_job(context, spec, sources)
     send_plan(job_id)
-    console.print(f"job {job_id} submitted; a worker runs it (pixcrawler worker)", highlight=False)
     export = DatasetExport(context, job_id=job_id, dest=out_dir)
     try:
-        status = follow_job(job_id, on_progress=export.prefetch)
+        console.print(f"job {job_id} submitted; a worker runs it (pixcrawler worker)",
+                      highlight=False, soft_wrap=True)  # fmt: skip
+        status = follow_job(job_id, on_progress=export.prefetch, out_dir=out_dir)
         if status != "completed":
             fail(f"job {job_id} {status}: pixcrawler jobs show {job_id}", 1)
         files = export.finish()
+    except KeyboardInterrupt:  # before the progress display took over
+        detach(job_id, out_dir)
     finally:
         export.discard()
     out.print(f"dataset: {out_dir}  ({files} files from job {job_id})", highlight=False)

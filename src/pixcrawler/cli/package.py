@@ -7,6 +7,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from pixcrawler.cli._common import app, console, fail, out
+from pixcrawler.utility.logging_config import job_context, local_user
 
 # Archive libraries (py7zr, zstandard) load only when a packaging command runs: every other
 # command starts faster without them.
@@ -47,13 +48,20 @@ def package(
     )
     if not folder.is_dir():
         fail(f"{folder} is not a directory")
+    # A local job: the dataset folder's name and the OS user (docs/LOGGING_GUIDE.md).
     try:
-        with _bar("packaging") as advance:
+        with (
+            job_context(job_id=folder.resolve().name, user_id=local_user()),
+            _bar("packaging") as advance,
+        ):
             result = package_dataset(
                 folder, fmt=archive_format, out=output, recompress=target, quality=quality,
                 progress=advance,
             )  # fmt: skip
-        shards = write_webdataset(folder, webdataset, shard_size=shard_size) if webdataset else []
+        with job_context(job_id=folder.resolve().name, user_id=local_user()):
+            shards = (
+                write_webdataset(folder, webdataset, shard_size=shard_size) if webdataset else []
+            )
     except PackagingError as exc:
         fail(str(exc))
     out.print(

@@ -25,12 +25,10 @@ def serve(
     ] = True,
 ) -> None:
     """Serve the REST API (docs at /docs); one command gives a working service."""
-    try:
-        import uvicorn
+    # A missing extra (fastapi, uvicorn, celery…) is named in one line by ``cli.main``.
+    import uvicorn
 
-        from pixcrawler.backend.api import create_app
-    except ImportError as exc:
-        fail(f"the service needs its extra: pip install 'pixcrawler[service]' ({exc.name})")
+    from pixcrawler.backend.api import create_app
     from pixcrawler.backend.db import session_scope
     from pixcrawler.backend.distributed import make_context
     from pixcrawler.backend.services import ensure_local_admin

@@ -15,7 +15,7 @@ import httpx
 
 from pixcrawler.client._errors import error_for
 from pixcrawler.errors import NetworkError, TimeoutException
-from pixcrawler.retry import network_retrying_sync
+from pixcrawler.retry import NETWORK_RETRY_SYNC
 
 FINISHED = frozenset({"completed", "failed", "cancelled"})
 
@@ -129,20 +129,21 @@ class Client:
             return dest
         return path
 
+    @NETWORK_RETRY_SYNC
     def _fetch_archive(self, job_id: str, fmt: str, path: Path) -> bool:
+        """One GET of the archive (and its signed redirect): the unit the policy repeats."""
         url = f"/api/v1/jobs/{job_id}/exports/archive/{fmt}"
-        for attempt in network_retrying_sync():
-            with attempt, self._translated(), self._http.stream("GET", url) as answer:
-                if answer.status_code == 202:
-                    return False
-                if answer.status_code == 307:  # a signed storage URL: no credentials sent there
-                    target = answer.headers["location"]
-                    with httpx.stream("GET", target, timeout=None) as signed:
-                        signed.raise_for_status()
-                        _save(signed, path)
-                    return True
-                self._raise_for(answer, streamed=True)
-                _save(answer, path)
+        with self._translated(), self._http.stream("GET", url) as answer:
+            if answer.status_code == 202:
+                return False
+            if answer.status_code == 307:  # a signed storage URL: no credentials sent there
+                target = answer.headers["location"]
+                with httpx.stream("GET", target, timeout=None) as signed:
+                    signed.raise_for_status()
+                    _save(signed, path)
+                return True
+            self._raise_for(answer, streamed=True)
+            _save(answer, path)
         return True
 
     # -- plumbing ---------------------------------------------------------------------------
@@ -158,13 +159,13 @@ class Client:
             if not cursor:
                 return
 
+    @NETWORK_RETRY_SYNC
     def _json(self, method: str, path: str, **kwargs: Any) -> Any:
-        for attempt in network_retrying_sync():
-            with attempt, self._translated():
-                answer = self._http.request(method, path, **kwargs)
-                self._raise_for(answer)
-                return answer.json()
-        raise AssertionError("unreachable: the retry policy re-raises")
+        """One API request: the unit the retry policy repeats."""
+        with self._translated():
+            answer = self._http.request(method, path, **kwargs)
+            self._raise_for(answer)
+            return answer.json()
 
     def _translated(self) -> "_Translate":
         return _Translate()

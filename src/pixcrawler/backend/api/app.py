@@ -19,6 +19,7 @@ from pixcrawler.backend.api.ratelimit import (
 from pixcrawler.backend.api.tokens import SupabaseVerifier
 from pixcrawler.backend.api.v1 import health
 from pixcrawler.backend.distributed import JobContext
+from pixcrawler.backend.web import mount_dashboard
 from pixcrawler.config import Settings, get_settings
 
 DESCRIPTION = """PixCrawler as a service: create datasets from keywords or URL lists, follow the
@@ -50,6 +51,7 @@ def create_app(settings: Settings | None = None, *, context: JobContext | None =
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(v1.router)
+    mount_dashboard(app)
 
     @app.get("/metrics", include_in_schema=False)
     def prometheus() -> Response:

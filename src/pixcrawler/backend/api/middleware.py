@@ -68,7 +68,9 @@ class RequestContextMiddleware:
                 status = message["status"]
                 headers = list(message.get("headers", []))
                 headers += [(b"x-request-id", request_id.encode()), *SECURITY_HEADERS]
-                headers.append((b"content-security-policy", _CSP_DOCS if docs else _CSP_API))
+                # A page that states its own policy (the dashboard's) keeps it.
+                if not any(name == b"content-security-policy" for name, _ in headers):
+                    headers.append((b"content-security-policy", _CSP_DOCS if docs else _CSP_API))
                 message["headers"] = headers
             await send(message)
 

@@ -21,6 +21,10 @@ from pixcrawler.errors import RecordNotFoundError
 #: A running chunk untouched for this long is presumed orphaned by a dead worker: the default
 #: of ``PIXCRAWLER_STALE_AFTER``, which callers with settings pass instead.
 STALE_AFTER = timedelta(seconds=Settings.model_fields["stale_after"].default)
+#: Deliveries of a chunk whose worker died under it (OOM-killed, SIGKILL) before it is failed:
+#: with late acknowledgement a chunk that kills its worker would otherwise come back forever.
+MAX_DELIVERIES = 3
+WORKER_LOST = f"worker lost {MAX_DELIVERIES} times"
 _INSERT_BATCH = 500
 
 
@@ -98,6 +102,20 @@ def claim_chunk(
     return chunk
 
 
+def worker_lost_too_often(session: Session, *, chunk_id: int, task_id: str, retries: int) -> bool:
+    """Whether this delivery of a running chunk is one too many: its worker died 3 times.
+
+    Each claim counts an attempt. A task's planned retries (``self.retry``) are claims too, but
+    its message says how many there were (``retries``); every other claim of the chunk, still
+    running under the same task id, is a delivery whose worker died before it settled or
+    retried. ``attempts - retries`` of them may happen before this claim: at
+    :data:`MAX_DELIVERIES`, the caller fails the chunk with :data:`WORKER_LOST`.
+    """
+    chunk = _get_chunk(session, chunk_id)
+    redelivered = chunk.status == ChunkStatus.RUNNING and chunk.task_id == task_id
+    return redelivered and chunk.attempts - retries >= MAX_DELIVERIES
+
+
 def finish_chunk(session: Session, *, chunk_id: int, error: str | None = None) -> bool:
     """Settle a running chunk: ``done``, or ``failed`` with ``error``; counts it on the job.
 
@@ -144,7 +162,8 @@ def retry_failed_chunks(session: Session, *, job_id: str) -> list[Chunk]:
     reset = session.scalars(
         update(Chunk)
         .where(Chunk.job_id == job_id, Chunk.status == ChunkStatus.FAILED)
-        .values(status=ChunkStatus.PENDING, error=None, updated_at=utcnow())
+        # attempts start again: the deliveries cap counts from this retry on
+        .values(status=ChunkStatus.PENDING, error=None, attempts=0, updated_at=utcnow())
         .returning(Chunk.id)
         .execution_options(synchronize_session=False)
     ).all()

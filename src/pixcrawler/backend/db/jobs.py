@@ -270,3 +270,12 @@ def _expire_cached_job(session: Session, job_id: str) -> None:
     cached = session.identity_map.get(session.identity_key(Job, job_id))
     if cached is not None:
         session.expire(cached)
+
+
+def find_job_ids(session: Session, *, prefix: str, limit: int = 10) -> list[str]:
+    """The ids of the jobs ``prefix`` names, like git: the job itself if it is a whole id, else
+    every job whose id starts with it (at most ``limit``, sorted)."""
+    if session.get(Job, prefix) is not None:
+        return [prefix]
+    statement = select(Job.id).where(Job.id.startswith(prefix, autoescape=True))
+    return list(session.scalars(statement.order_by(Job.id).limit(limit)))

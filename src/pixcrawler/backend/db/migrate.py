@@ -6,12 +6,13 @@ upgrade('postgresql://…')"``. To write the next revision after changing ``mode
 :func:`autogenerate_revision` against an up-to-date database, then review the file.
 """
 
+import fcntl
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Connection, Engine, create_engine, pool, text
+from sqlalchemy import URL, Connection, Engine, create_engine, pool, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from pixcrawler.backend.db.errors import is_connection_failure, translate_connection_errors
@@ -117,10 +118,35 @@ def _migration_connection(url: str) -> Iterator[Connection]:
         parsed, poolclass=pool.NullPool, connect_args=connect_timeout_args(parsed)
     )
     try:
-        with engine.begin() as connection:
+        with _sqlite_file_lock(parsed), engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                # Held to the end of this transaction: a second migrator waits, then finds the
+                # first one's head revision and has nothing to do.
+                connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_KEY})
             yield connection
     finally:
         engine.dispose()
+
+
+#: The advisory-lock key that serialises migrations of one PostgreSQL database ("pixc").
+_LOCK_KEY = 0x70697863
+
+
+@contextmanager
+def _sqlite_file_lock(url: URL) -> Iterator[None]:
+    """An exclusive lock beside a SQLite file, so a worker and a client starting together on a
+    fresh database do not both create its tables ("table users already exists")."""
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        yield
+        return
+    lock_path = Path(f"{url.database}.migrate.lock")
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with lock_path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def autogenerate_revision(url: str, message: str) -> None:

@@ -25,12 +25,13 @@ from pixcrawler.backend.db.models import (
 from pixcrawler.backend.db.session import session_scope
 from pixcrawler.backend.distributed._context import JobContext
 from pixcrawler.builder.jobspec import JobKind
-from pixcrawler.builder.tasks import dispatch_chunks, send_finalize
 from pixcrawler.celery_app import (
     BROKER_ERRORS,
     chunk_task_id,
+    dispatch_chunks,
     finalize_task_id,
     plan_task_id,
+    send_finalize,
     send_plan,
 )
 from pixcrawler.errors import RecordNotFoundError

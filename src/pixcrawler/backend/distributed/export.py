@@ -22,7 +22,7 @@ from pixcrawler.backend.distributed._context import JobContext
 from pixcrawler.backend.storage import STATE_DIR, is_skipped
 from pixcrawler.backend.storage.base import TREE_WORKERS
 from pixcrawler.errors import NotFoundError, PixCrawlerError
-from pixcrawler.utility.logging_config import get_logger
+from pixcrawler.utility.logging_config import get_logger, operation_logger
 from pixcrawler.utility.report import write_report
 
 logger = get_logger(__name__)
@@ -47,8 +47,10 @@ class DatasetExport:
         try:
             return self._stage_new()
         except PixCrawlerError as exc:
-            log = logger.bind(operation="export", job_id=self.job_id, error=exc.reason)
-            log.bind(error_type=type(exc).__name__).warning("prefetch stopped; finish copies")
+            operation_logger(
+                "export", error=exc.reason, error_type=type(exc).__name__,
+                resource_id=exc.url or self.job_id, retry_count=max(0, exc.attempts - 1),
+            ).warning("prefetch stopped; finish copies")  # fmt: skip
             return 0
 
     def _stage_new(self) -> int:

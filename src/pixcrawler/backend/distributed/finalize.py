@@ -21,7 +21,7 @@ from pixcrawler.builder.dataset import QUOTA_REASON, export_dataset
 from pixcrawler.builder.dataset.slug import unique_slugs
 from pixcrawler.builder.jobspec import JobSpec
 from pixcrawler.records import DuplicateMatch, ManifestRow, Status
-from pixcrawler.utility.logging_config import get_logger
+from pixcrawler.utility.logging_config import get_logger, operation_logger
 from pixcrawler.validator.dedup import DedupIndex
 from pixcrawler.validator.levels import ValidationProfile, dedup_threshold
 
@@ -38,7 +38,7 @@ def finalize_job(ctx: JobContext, *, job_id: str) -> bool:
     The hot ZIP is not made here: the job is complete once its files are, and the caller sends
     the packaging task.
     """
-    log = logger.bind(operation="export", job_id=job_id)
+    log = operation_logger("export")
     with session_scope(ctx.sessions) as session:
         status = get_job(session, job_id=job_id).status
         settled = job_settled(session, job_id=job_id)

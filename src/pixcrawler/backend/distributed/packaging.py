@@ -7,7 +7,7 @@ from pixcrawler.backend.distributed._context import JobContext
 from pixcrawler.backend.distributed._links import fetch_tree
 from pixcrawler.backend.storage.base import Tier
 from pixcrawler.utility.compress import package_dataset
-from pixcrawler.utility.logging_config import get_logger
+from pixcrawler.utility.logging_config import get_logger, operation_logger
 
 logger = get_logger(__name__)
 
@@ -21,7 +21,7 @@ def package_job(ctx: JobContext, *, job_id: str, fmt: str = HOT_FORMAT) -> str:
     Idempotent: packaging again rewrites the same archive.
     """
     tier: Tier = "hot" if fmt == HOT_FORMAT else "cool"
-    log = logger.bind(operation="compression", job_id=job_id, format=fmt, tier=tier)
+    log = operation_logger("compression", format=fmt, tier=tier)
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder) / job_id
         fetch_tree(ctx.storage, f"jobs/{job_id}/dataset", root)  # links from a local store

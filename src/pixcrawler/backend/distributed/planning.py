@@ -3,7 +3,7 @@ rows of a URL list."""
 
 import itertools
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -36,13 +36,18 @@ def submit_job(
     return job_id
 
 
-def plan_job(ctx: JobContext, *, job_id: str) -> list[int]:
-    """Create the job's chunks (idempotent) and return their ids in order."""
+def plan_job(
+    ctx: JobContext, *, job_id: str, queries: Mapping[str, Sequence[str]] | None = None
+) -> list[int]:
+    """Create the job's chunks (idempotent) and return their ids in order.
+
+    ``queries``: a keyword job's queries per class (``generate_keywords``), stored on its chunk.
+    """
     with session_scope(ctx.sessions) as session:
         spec = job_spec(session, job_id=job_id)
     chunks: list[tuple[str, dict[str, Any]]]
     if spec.kind is JobKind.KEYWORDS:
-        chunks = [(ChunkKind.DISCOVER, {"label": keyword}) for keyword in spec.keywords]
+        chunks = [(ChunkKind.DISCOVER, _class_payload(kw, queries)) for kw in spec.keywords]
     else:
         size = ctx.settings.chunk_size
         chunks = [
@@ -53,6 +58,12 @@ def plan_job(ctx: JobContext, *, job_id: str) -> list[int]:
         ids = [row.id for row in rows]
     logger.bind(operation="job_planning", job_id=job_id, chunks=len(ids)).info("job planned")
     return ids
+
+
+def _class_payload(keyword: str, queries: Mapping[str, Sequence[str]] | None) -> dict[str, Any]:
+    if queries is None or keyword not in queries:
+        return {"label": keyword}
+    return {"label": keyword, "queries": list(queries[keyword])}
 
 
 def _url_chunks(ctx: JobContext, spec: JobSpec, size: int) -> Iterator[list[dict[str, Any]]]:

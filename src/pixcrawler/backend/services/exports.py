@@ -46,13 +46,11 @@ def request_archive(ctx: JobContext, *, job_id: str, fmt: str) -> str | None:
         sent = float(ctx.storage.get(marker).decode() or 0)
         if utcnow().timestamp() - sent < PACKAGING_PATIENCE.total_seconds():
             return None
-    from pixcrawler.builder.tasks import package_dataset
+    from pixcrawler.celery_app import send_package  # sent by name: no task module imported
 
     stamp = utcnow().timestamp()
     ctx.storage.put(marker, str(stamp).encode())
-    package_dataset.apply_async(
-        kwargs={"job_id": job_id, "fmt": fmt}, task_id=f"{job_id}-package-{fmt}-{int(stamp)}"
-    )
+    send_package(job_id, fmt, task_id=f"{job_id}-package-{fmt}-{int(stamp)}")
     return None
 
 

@@ -17,6 +17,7 @@ from azure.storage.blob import (
     generate_blob_sas,
 )
 
+from pixcrawler.backend.storage._azure_transport import SingleReadTransport
 from pixcrawler.backend.storage._calls import call_with_retry
 from pixcrawler.backend.storage._errors import translate_azure_error
 from pixcrawler.backend.storage._keys import join_key, validate_key, validate_prefix
@@ -47,7 +48,8 @@ class DataLakeBlobProvider(StorageBase):
     """Objects are blobs named ``prefix/key`` in one container (created on first write).
 
     Uses the Blob API only, which Data Lake Gen2 accounts serve too (and Azurite emulates).
-    The SDK's retries are off (``retry_total=0``): PixCrawler's retry policy is the one layer.
+    The SDK's retries are off (``retry_total=0``, and its body-read loop bypassed by
+    ``SingleReadTransport``): PixCrawler's retry policy is the one layer.
 
     Args:
         container: The container's name.
@@ -214,10 +216,14 @@ def _service_client(
     credential: str | None,
     settings: Settings,
 ) -> BlobServiceClient:
-    options: dict[str, Any] = {
-        "retry_total": 0,  # one retry layer: ours
+    timeouts = {
         "connection_timeout": settings.connect_timeout,
         "read_timeout": settings.read_timeout,
+    }
+    options: dict[str, Any] = {
+        "retry_total": 0,  # one retry layer: ours (the SDK's retry policy off) ...
+        "transport": SingleReadTransport(**timeouts),  # ... and its body-read loop bypassed
+        **timeouts,
     }
     if connection_string:
         return BlobServiceClient.from_connection_string(connection_string, **options)

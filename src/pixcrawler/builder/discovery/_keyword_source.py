@@ -1,6 +1,6 @@
 """Candidates for one keyword class: variations × engines × pages, until the class is full."""
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from pixcrawler.builder.dataset import ClassQuota
@@ -28,6 +28,15 @@ class KeywordPlan:
     seed: int = 0
     max_variations: int | None = None
     expand: ExpansionHook | None = None
+    #: Each class's queries, fixed in advance (a distributed job's plan step computes them once,
+    #: so every delivery of a chunk asks the same ones); a class not in it gets its variations.
+    queries: Mapping[str, tuple[str, ...]] | None = None
+
+    def queries_for(self, label: str) -> Iterable[str]:
+        """The queries that fill class ``label``, in order."""
+        if self.queries is not None and label in self.queries:
+            return self.queries[label]
+        return variations(label, seed=self.seed, limit=self.max_variations, expand=self.expand)
 
 
 async def keyword_candidates(
@@ -48,7 +57,7 @@ async def keyword_candidates(
     """
     engines = _usable_engines(plan, label)
     failures = dict.fromkeys(plan.engines, 0)
-    for text in variations(label, seed=plan.seed, limit=plan.max_variations, expand=plan.expand):
+    for text in plan.queries_for(label):
         for engine in [e for e in engines if failures[e.name] < MAX_ENGINE_FAILURES]:
             if not await quota.wait_for_need(label):
                 return

@@ -17,7 +17,7 @@ from pixcrawler.config import Settings
 from pixcrawler.errors import (
     ValidationError,
 )
-from pixcrawler.retry import network_retrying
+from pixcrawler.retry import NETWORK_RETRY
 from pixcrawler.utility.logging_config import get_logger
 
 logger = get_logger(__name__)
@@ -64,13 +64,12 @@ class Discovery:
 
     async def fetch(self, request: PageRequest) -> Any:
         """GET one page (retried for transient errors) and decode it as text or JSON."""
-        async for attempt in network_retrying():
-            with attempt:
-                await self._guard.check(request.url)
-                text = await self._get(request)
-        return _decode(text, request)
+        return _decode(await self._get(request), request)
 
+    @NETWORK_RETRY
     async def _get(self, request: PageRequest) -> str:
+        """One GET of a result page: the unit the retry policy repeats."""
+        await self._guard.check(request.url)
         try:
             async with self._clients.lease() as client:
                 response = await client.get(

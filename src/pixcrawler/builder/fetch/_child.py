@@ -2,7 +2,8 @@
 
 Started by :class:`pixcrawler.builder.fetch._pool.FetchPool`, which runs :func:`main`. Frames on
 stdin/stdout are length-prefixed pickles: first a :class:`FetchConfig`, then
-``(request_id, url)`` requests, each answered by ``(request_id, Fetched)`` in completion order;
+``(request_id, url)`` requests, each answered by ``(request_id, Fetched)`` in completion order
+(or ``(request_id, MemoryError)``, which the parent raises);
 the process announces itself with ``(READY, None)``. End of stdin means the build is over.
 """
 
@@ -21,7 +22,13 @@ from pixcrawler.builder.fetch._image import Fetched, LocalFetcher, Rejected
 from pixcrawler.builder.net import ClientPool
 from pixcrawler.config import Settings
 from pixcrawler.records import Status
-from pixcrawler.utility.logging_config import configure_logging, get_logger
+from pixcrawler.utility.logging_config import (
+    JobKey,
+    configure_logging,
+    get_logger,
+    job_context,
+    operation_logger,
+)
 from pixcrawler.validator.levels import ValidationProfile
 
 logger = get_logger(__name__)
@@ -39,6 +46,8 @@ class FetchConfig:
     profile: ValidationProfile
     #: ``configure_logging`` keyword arguments, or None while the parent's logging is off.
     logging: dict[str, Any] | None
+    #: The parent's job context, so this process's lines carry its user_id and job_id.
+    job: JobKey = (None, None)
 
 
 async def read_frame(reader: asyncio.StreamReader) -> Any:
@@ -63,6 +72,14 @@ async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> N
     config: FetchConfig = await read_frame(reader)
     if config.logging is not None:
         configure_logging(**config.logging)
+    user_id, job_id = config.job
+    with job_context(job_id=job_id, user_id=user_id):
+        await _serve(config, reader, writer)
+
+
+async def _serve(
+    config: FetchConfig, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+) -> None:
     pending: set[asyncio.Task[None]] = set()
     clients = ClientPool(config.settings)
     with ThreadPoolExecutor(1, thread_name_prefix="validate") as executor:
@@ -84,11 +101,16 @@ async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> N
 async def _answer(
     fetcher: LocalFetcher, writer: asyncio.StreamWriter, request: int, url: str
 ) -> None:
-    result: Fetched
+    result: Fetched | MemoryError
     try:
         result = await fetcher.fetch(url)
+    except MemoryError as exc:  # the parent raises it: the build stops, a task retries
+        result = MemoryError(f"out of memory in a fetch process: {exc}")
     except Exception as exc:  # A bug must cost one row, not the process.
-        logger.bind(url=url, error_type=type(exc).__name__).exception("unexpected error")
+        operation_logger(
+            "image_download", url=url, resource_id=url, error_type=type(exc).__name__,
+            retry_count=0,
+        ).exception("unexpected error")  # fmt: skip
         result = Rejected(
             Status.DOWNLOAD_FAILED, f"internal error: {exc}", type(exc).__name__, retryable=True
         )

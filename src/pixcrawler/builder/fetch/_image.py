@@ -18,6 +18,7 @@ from pixcrawler.errors import (
     ValidationError,
 )
 from pixcrawler.records import Download, ImageInfo, Status
+from pixcrawler.utility.logging_config import operation_logger
 from pixcrawler.validator.levels import ValidationProfile, validate_image
 
 
@@ -60,11 +61,13 @@ class LocalFetcher:
         self.downloader, self.executor, self.profile = downloader, executor, profile
 
     async def fetch(self, url: str) -> Fetched:
+        operation_logger("image_download", resource_id=url).debug("image download started")
         try:
             download = await self.downloader.fetch(url)
         except PixCrawlerError as error:
             return rejection(error, attempts=error.attempts)
         loop = asyncio.get_running_loop()
+        operation_logger("validation", resource_id=url).debug("validation started")
         try:
             info = await loop.run_in_executor(
                 self.executor, validate_image, download.content, self.profile

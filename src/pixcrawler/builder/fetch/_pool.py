@@ -31,7 +31,12 @@ from pixcrawler.utility.logging_config import get_logger
 logger = get_logger(__name__)
 
 # Not ``-m``: the package imports this module first, and runpy would run a second copy.
-_CHILD_MAIN = "from pixcrawler.builder.fetch._child import main; main()"
+# SIGINT is ignored before the imports: a Ctrl-C reaching the process group while a child is
+# still importing would print a KeyboardInterrupt traceback; the parent decides when it ends.
+_CHILD_MAIN = (
+    "import signal; signal.signal(signal.SIGINT, signal.SIG_IGN); "
+    "from pixcrawler.builder.fetch._child import main; main()"
+)
 #: Seconds to wait for a fetch process to start when ``warm_start`` is off.
 START_TIMEOUT = 30.0
 #: Seconds a fetch process gets to exit after its input closes, before it is killed.
@@ -70,7 +75,11 @@ class _Child:
                     self.ready = True
                     self.on_change()
                 future = self.waiting.get(request)
-                if future is not None and not future.done():
+                if future is None or future.done():
+                    continue
+                if isinstance(result, MemoryError):  # out of memory there: raised here
+                    future.set_exception(result)
+                else:
                     future.set_result(result)
         except (asyncio.IncompleteReadError, EOFError, ValueError, pickle.UnpicklingError) as exc:
             logger.bind(error_type=type(exc).__name__).warning("fetch process sent a bad frame")
@@ -168,7 +177,7 @@ class FetchPool:
         settings = self.config.settings.model_copy(
             update={"per_host_concurrency": self.config.settings.max_concurrency}
         )
-        return FetchConfig(settings, self.config.profile, self.config.logging)
+        return FetchConfig(settings, self.config.profile, self.config.logging, self.config.job)
 
 
 async def _stop(child: _Child) -> None:

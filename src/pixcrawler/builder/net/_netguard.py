@@ -11,6 +11,12 @@ import httpx
 from pixcrawler.errors import BadRequestError, NetworkError, PolicyError
 
 _ALLOWED_SCHEMES = frozenset({"http", "https"})
+#: Said with every refusal. Where the downloads run decides, never who asked: a distributed
+#: job's client cannot lift the guard for its workers (the setting is not part of the job).
+PRIVATE_NETWORK_HINT = (
+    "allow with PIXCRAWLER_ALLOW_PRIVATE_NETWORK=1 set where downloads run "
+    "(on the workers for a distributed job)"
+)
 # IPv6 ranges whose low 32 bits are an IPv4 address a gateway forwards to: IPv4-compatible
 # (::a.b.c.d), NAT64 well-known and local-use prefixes. Python calls several of them global.
 _IPV4_CARRIERS = tuple(
@@ -106,7 +112,7 @@ class NetworkGuard:
         for info in infos:
             address = str(info[4][0])
             if not is_public_address(address):
-                return f"private network address refused ({address})"
+                return f"private network address refused ({address}); {PRIVATE_NETWORK_HINT}"
         return None
 
 

@@ -19,7 +19,7 @@ from pixcrawler.utility.compress._errors import PackagingError
 from pixcrawler.utility.compress._recompress import RecompressFormat, check_encoder, plan_renames
 from pixcrawler.utility.compress._selection import require_dataset, select_entries
 from pixcrawler.utility.compress._writers import ARCHIVE_FORMATS, SUFFIXES, ArchiveFormat
-from pixcrawler.utility.logging_config import get_logger
+from pixcrawler.utility.logging_config import get_logger, operation_logger
 
 logger = get_logger(__name__)
 
@@ -70,8 +70,8 @@ def package_dataset(
         PackagingError: not a dataset, a bad option, an unreadable file or a failed write.
     """
     plan = _plan(root.resolve(), out, fmt, recompress, quality)
-    log = logger.bind(
-        operation="compression", dataset=str(plan.root), format=plan.fmt, out=str(plan.target)
+    log = operation_logger(
+        "compression", dataset=str(plan.root), format=plan.fmt, out=str(plan.target)
     )
     log.bind(files=len(plan.entries), bytes_in=plan.bytes_in, recompress=recompress).info(
         "packaging started"
@@ -82,9 +82,10 @@ def package_dataset(
             plan.target, partial(write_archive, plan=plan, progress=progress)
         )
     except Exception as exc:
-        log.bind(error_type=type(exc).__name__, error=str(exc), seconds=_since(started)).error(
-            "packaging failed"
-        )
+        log.bind(
+            error_type=type(exc).__name__, error=str(exc), resource_id=str(plan.root),
+            retry_count=0, seconds=_since(started),
+        ).error("packaging failed")  # fmt: skip
         if isinstance(exc, OSError):
             raise PackagingError(f"cannot package {plan.root}: {exc}") from exc
         raise

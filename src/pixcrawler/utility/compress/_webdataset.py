@@ -17,7 +17,7 @@ import yaml
 
 from pixcrawler.utility.compress._errors import PackagingError
 from pixcrawler.utility.compress._selection import require_dataset
-from pixcrawler.utility.logging_config import get_logger
+from pixcrawler.utility.logging_config import get_logger, operation_logger
 
 logger = get_logger(__name__)
 
@@ -50,7 +50,7 @@ def write_webdataset(root: Path, out_dir: Path, *, shard_size: int = 1000) -> li
     root = root.resolve()
     require_dataset(root)
     classes = {name: index for index, name in enumerate(read_classes(root / "labels"))}
-    log = logger.bind(operation="compression", format="webdataset", dataset=str(root))
+    log = operation_logger("compression", format="webdataset", dataset=str(root))
     log.bind(out_dir=str(out_dir), shard_size=shard_size).info("webdataset started")
     started = time.perf_counter()
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -58,9 +58,10 @@ def write_webdataset(root: Path, out_dir: Path, *, shard_size: int = 1000) -> li
         shards, files = _write_shards(_samples(root, classes), out_dir, root.name, shard_size)
     except Exception as exc:
         seconds = round(time.perf_counter() - started, 3)
-        log.bind(error_type=type(exc).__name__, error=str(exc), seconds=seconds).error(
-            "webdataset failed"
-        )
+        log.bind(
+            error_type=type(exc).__name__, error=str(exc), resource_id=str(root),
+            retry_count=0, seconds=seconds,
+        ).error("webdataset failed")  # fmt: skip
         if isinstance(exc, OSError):
             raise PackagingError(f"cannot write shards of {root}: {exc}") from exc
         raise

@@ -1,5 +1,6 @@
 """``/jobs``: create from a :class:`JobSpec`, list, get, cancel, retry, resume, revalidate."""
 
+import uuid
 from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
 
@@ -99,14 +100,13 @@ def resume_job(job_id: str, request: Request, caller: Writer, context: ContextDe
              responses=_CONFLICT)  # fmt: skip
 def revalidate_job(job_id: str, body: Revalidate, caller: Writer, context: ContextDep) -> JobAction:
     """Re-check the completed job's kept images at ``level`` (a worker does it)."""
-    from pixcrawler.validator import tasks as validation
+    from pixcrawler.celery_app import send_validation  # sent by name: no task module imported
 
     with session_scope(context.sessions) as session:
         job = owned_job(session, user_id=caller.user_id, job_id=job_id)
         if job.status != JobStatus.COMPLETED:
             raise ApiError(409, "conflict", f"job {job_id} is {job.status}, not completed")
-    task = getattr(validation, f"validate_{body.level.value}")
-    task.apply_async(kwargs={"job_id": job_id})
+    send_validation(job_id, body.level.value, run_id=f"{job_id}-validate-{uuid.uuid4().hex[:8]}")
     _note(context, caller, f"job.revalidate.{body.level.value}", job_id)
     return JobAction(job_id=job_id, action=f"revalidate:{body.level.value}", tasks=1)
 

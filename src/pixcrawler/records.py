@@ -68,6 +68,8 @@ class ImageInfo:
     extension: str  # ".jpg", ".png", ... matching ``format``
     #: Quality scores (medium/slow levels) and EXIF findings (slow), keyed by name; None at fast.
     quality: dict[str, float] | None = None
+    #: Near-duplicate fingerprint: hashes of the 8 rotations/mirrors (``validator.hashing``).
+    fingerprint: bytes = b""
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from pixcrawler.records import DuplicateMatch
-from pixcrawler.validator import dedup
+from pixcrawler.validator import hash_index
 from pixcrawler.validator.dedup import DedupIndex, hamming
 
 HIGH_BIT_HASH = 0xF0F0_0000_FFFF_1234  # above 2**63: stored negative in SQLite
@@ -167,6 +167,6 @@ def test_popcount_fallback_matches_numpy(monkeypatch):
     values = np.array([0, 1, 2**63, 2**64 - 1, HIGH_BIT_HASH], dtype=np.uint64)
     expected = [0, 1, 1, 64, HIGH_BIT_HASH.bit_count()]
 
-    assert dedup._popcount(values).tolist() == expected
+    assert hash_index.popcount(values).tolist() == expected
     monkeypatch.delattr(np, "bitwise_count", raising=False)
-    assert dedup._popcount(values).tolist() == expected
+    assert hash_index.popcount(values).tolist() == expected

@@ -1,10 +1,14 @@
 """validate_folder and dedup_folder on a small on-disk tree of generated images."""
 
+import json
+
 import pytest
+from PIL import Image
 
 from pixcrawler.validator.folder import (
     FolderDuplicate,
     dedup_folder,
+    files_in_keep_order,
     iter_image_files,
     label_of,
     validate_folder,
@@ -118,3 +122,94 @@ def test_dedup_folder_skips_undecodable_files_but_not_small_ones(tmp_path, rules
 
     assert by_default == ["small2.png"]
     assert with_strict_rules == []
+
+
+def write_dataset(root, rows, images):
+    """A PixCrawler-style dataset: ``images`` by relative path, and manifest rows in order."""
+    for name, data in images.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    lines = [json.dumps(row) for row in rows]
+    (root / "manifest.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return root
+
+
+def kept(file_name, label):
+    return {
+        "url": f"http://x/{file_name}",
+        "label": label,
+        "status": "kept",
+        "file_name": file_name,
+    }
+
+
+def test_dedup_keeps_the_earliest_in_manifest_order_not_the_first_path(tmp_path, picture, encoded):
+    # "b" was kept first, so it is the original even though "a" sorts before it; the rows'
+    # labels, not the images/<slug> directories, decide what is cross-class.
+    jpeg = encoded(picture(1), "JPEG", quality=90)
+    images = {"images/dogs/a.jpg": jpeg, "images/cats/b.jpg": jpeg, "extra.jpg": jpeg}
+    rows = [
+        {"url": "http://x/bad", "label": "cats", "status": "download_failed", "reason": "http 404"},
+        kept("images/cats/b.jpg", "cats"),
+        kept("images/dogs/a.jpg", "dogs"),
+    ]
+    root = write_dataset(tmp_path, rows, images)
+
+    files, from_manifest = files_in_keep_order(root)
+    duplicates = list(dedup_folder(root, threshold=6))
+
+    assert from_manifest
+    assert [entry.path.relative_to(root).as_posix() for entry in files] == [
+        "images/cats/b.jpg",
+        "images/dogs/a.jpg",
+        "extra.jpg",  # not in the manifest: after every listed file
+    ]
+    assert [(d.path.name, d.duplicate_of.name, d.kind, d.cross_class) for d in duplicates] == [
+        ("a.jpg", "b.jpg", "exact", True),
+        ("extra.jpg", "b.jpg", "exact", True),
+    ]
+
+
+def test_dedup_folder_uses_the_fingerprint_and_calls_only_identical_bytes_exact(
+    tmp_path, picture, encoded
+):
+    original = picture(5)
+    (tmp_path / "a.jpg").write_bytes(encoded(original, "JPEG", quality=90))
+    (tmp_path / "b_turned.jpg").write_bytes(
+        encoded(original.transpose(Image.Transpose.ROTATE_90), "JPEG", quality=90)
+    )
+    (tmp_path / "c_same_pixels.png").write_bytes(encoded(original, "PNG"))
+
+    duplicates = list(dedup_folder(tmp_path, threshold=6))
+
+    assert [(d.path.name, d.duplicate_of.name, d.kind) for d in duplicates] == [
+        ("b_turned.jpg", "a.jpg", "near"),
+        ("c_same_pixels.png", "a.jpg", "near"),
+    ]
+
+
+def test_a_manifest_row_outside_the_dataset_is_not_followed(tmp_path, picture, encoded):
+    outside = tmp_path / "outside.jpg"
+    outside.write_bytes(encoded(picture(6), "JPEG"))
+    root = write_dataset(
+        tmp_path / "ds",
+        [kept("../outside.jpg", "cats"), kept(str(outside), "cats")],
+        {"images/cats/a.jpg": encoded(picture(7), "JPEG")},
+    )
+
+    files, from_manifest = files_in_keep_order(root)
+
+    assert [entry.path.name for entry in files] == ["a.jpg"]
+    assert not from_manifest
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [("{not json\n", "line 1 is not JSON"), ('{"status": "kept"}\n[1, 2]\n', "line 2 is not")],
+)
+def test_a_malformed_manifest_is_one_clear_error(tmp_path, content, message):
+    (tmp_path / "manifest.jsonl").write_text(content, encoding="utf-8")
+
+    with pytest.raises(ValueError, match=message):
+        files_in_keep_order(tmp_path)

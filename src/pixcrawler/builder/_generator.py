@@ -98,7 +98,7 @@ class DatasetWriter:
         The dedup decision and the index entry happen at once on the event loop (so two
         copies arriving together cannot both be kept); the file is written on ``executor``.
         """
-        match = self.index.find(download.sha256, info.phash)
+        match = self.index.find(download.sha256, info.phash, fingerprint=info.fingerprint)
         if match is not None:
             outcome = Outcome(
                 candidate,
@@ -113,7 +113,7 @@ class DatasetWriter:
             return outcome
         extension = ".png" if info.format == "GIF" else info.extension
         file_name = f"images/{self.slug_for(candidate.label)}/{download.sha256[:20]}{extension}"
-        self.index.add(download.sha256, info.phash, candidate.label, file_name)
+        self.index.add(download.sha256, info.phash, candidate.label, file_name, info.fingerprint)
         written = asyncio.get_running_loop().run_in_executor(
             executor, _write_image, self.root / file_name, download, info
         )

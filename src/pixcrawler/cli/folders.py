@@ -1,5 +1,6 @@
 """``pixcrawler validate`` and ``pixcrawler dedup``: checks on existing image folders."""
 
+from collections import Counter
 from pathlib import Path
 from typing import Annotated
 
@@ -7,7 +8,12 @@ import typer
 
 from pixcrawler.cli._common import app, fail, out
 from pixcrawler.config import get_settings
-from pixcrawler.validator.folder import dedup_folder, validate_folder
+from pixcrawler.validator.folder import (
+    MANIFEST_NAME,
+    dedup_folder,
+    files_in_keep_order,
+    validate_folder,
+)
 from pixcrawler.validator.levels import ValidationLevel, ValidationProfile
 
 
@@ -38,17 +44,27 @@ def dedup(
     folder: Annotated[Path, typer.Argument(help="A folder of images (any layout).")],
     threshold: Annotated[int | None, typer.Option(help="pHash Hamming distance.")] = None,
 ) -> None:
-    """List exact and near duplicates in FOLDER (and cross-class leakage); changes nothing."""
+    """List exact and near duplicates in FOLDER (and cross-class leakage); changes nothing.
+
+    The original of each group is the earliest kept image: in a PixCrawler dataset, the first
+    in manifest.jsonl; otherwise the first in sorted path order. "exact" means byte-identical.
+    """
     if not folder.is_dir():
         fail(f"{folder} is not a directory")
     radius = get_settings().phash_threshold if threshold is None else threshold
     if not 0 <= radius <= 64:
         fail("--threshold must be between 0 and 64")
-    count = 0
-    for dup in dedup_folder(folder, radius):
-        count += 1
-        leak = "\tcross-class" if dup.cross_class else ""
-        out.print(
-            f"{dup.kind}\t{dup.path}\t{dup.duplicate_of}\t{dup.distance}{leak}", highlight=False
-        )
-    out.print(f"{count} duplicates", highlight=False)
+    try:
+        files, from_manifest = files_in_keep_order(folder)
+    except ValueError as exc:
+        fail(str(exc))
+    order = f"earliest kept in {MANIFEST_NAME}" if from_manifest else "first in sorted path order"
+    # typer.echo, not rich: the rows are tab-separated for scripts, and rich expands tabs.
+    typer.echo(f"{len(files)} images in {folder}; originals: {order}")
+    typer.echo("kind\tfile\toriginal\tdistance\tnote")
+    kinds = Counter[str]()
+    for dup in dedup_folder(folder, radius, files=files):
+        kinds[dup.kind] += 1
+        leak = "cross-class" if dup.cross_class else ""
+        typer.echo(f"{dup.kind}\t{dup.path}\t{dup.duplicate_of}\t{dup.distance}\t{leak}")
+    typer.echo(f"{kinds.total()} duplicates ({kinds['exact']} exact, {kinds['near']} near)")

@@ -1,6 +1,7 @@
 """Validate or deduplicate an existing folder of images: the ``validate`` and ``dedup`` commands."""
 
 import hashlib
+import json
 import os
 import sqlite3
 from collections.abc import Collection, Iterator
@@ -18,6 +19,9 @@ from pixcrawler.validator.levels import ValidationLevel, ValidationProfile, vali
 
 logger = get_logger(__name__)
 
+#: Where a PixCrawler dataset lists its images, in the order they were kept.
+MANIFEST_NAME = "manifest.jsonl"
+
 #: Suffixes (lower case) the folder commands look at by default.
 IMAGE_EXTENSIONS = frozenset(
     {".jpg", ".jpeg", ".jpe", ".jfif", ".png", ".webp", ".gif", ".bmp", ".tif", ".tiff"}
@@ -33,6 +37,14 @@ class FolderResult:
     ok: bool
     reason: str
     info: ImageInfo | None
+
+
+@dataclass(frozen=True, slots=True)
+class FolderFile:
+    """An image file to deduplicate and its class."""
+
+    path: Path
+    label: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,29 +119,94 @@ def _validate_file(root: Path, path: Path, profile: ValidationProfile) -> Folder
     return FolderResult(path, label, ok=True, reason="", info=info)
 
 
+def files_in_keep_order(
+    root: Path, extensions: Collection[str] | None = IMAGE_EXTENSIONS
+) -> tuple[list[FolderFile], bool]:
+    """Image files under ``root``, the earliest kept first, and whether a manifest set the order.
+
+    In a PixCrawler dataset (``root/manifest.jsonl``) its ``kept`` rows come first, in manifest
+    order, with their recorded class; every other file follows in walk order (sorted paths),
+    its class being its first directory under ``root``.
+
+    Raises:
+        NotADirectoryError: if ``root`` is not a directory.
+        ValueError: if the manifest cannot be read or a line of it is not a JSON object.
+    """
+    listed = _manifest_files(root)
+    seen = {entry.path for entry in listed}
+    walked = [
+        FolderFile(path, label_of(root, path))
+        for path in iter_image_files(root, extensions)
+        if path not in seen
+    ]
+    return [*listed, *walked], bool(listed)
+
+
+def _manifest_files(root: Path) -> list[FolderFile]:
+    """The kept images ``root/manifest.jsonl`` lists that exist under ``root``, in its order."""
+    manifest = root / MANIFEST_NAME
+    if not manifest.is_file():
+        return []
+    inside = root.resolve()
+    files: dict[Path, FolderFile] = {}
+    for row in _manifest_rows(manifest):
+        name = row.get("file_name")
+        if row.get("status") != "kept" or not isinstance(name, str):
+            continue
+        path = root / name
+        # A manifest is data: a row naming a file outside the dataset is not followed.
+        if path not in files and path.is_file() and path.resolve().is_relative_to(inside):
+            label = row.get("label")
+            files[path] = FolderFile(
+                path, label if isinstance(label, str) else label_of(root, path)
+            )
+    return list(files.values())
+
+
+def _manifest_rows(manifest: Path) -> Iterator[dict[str, object]]:
+    """Each line of ``manifest`` as a JSON object; blank lines skipped."""
+    try:
+        lines = manifest.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ValueError(f"cannot read {manifest}: {exc}") from exc
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"{manifest} line {number} is not JSON") from exc
+        if not isinstance(row, dict):
+            raise ValueError(f"{manifest} line {number} is not a JSON object")
+        yield row
+
+
 def dedup_folder(
     root: Path,
     threshold: int,
     *,
     rules: ValidationRules | None = None,
-    extensions: Collection[str] | None = IMAGE_EXTENSIONS,
+    files: list[FolderFile] | None = None,
 ) -> Iterator[FolderDuplicate]:
-    """Find exact and near duplicates under ``root``; the first file in walk order is the original.
+    """Find exact and near duplicates under ``root``; the earliest file is the original.
 
-    Files that cannot be read or decoded are skipped (``validate_folder`` reports them).
+    The detector is the build's: sha256 for byte-identical files ("exact"), then the pHash and
+    its rotation/mirror fingerprint (``DedupIndex``). Files that cannot be read or decoded are
+    skipped (``validate_folder`` reports them).
 
     Args:
-        root: the folder to walk.
+        root: the folder the files are under.
         threshold: the largest pHash Hamming distance counted as a near duplicate.
         rules: limits for decoding; by default any size and any format Pillow opens.
-        extensions: lower-case suffixes to look at, or None for every file.
+        files: the files in order, earliest first; by default :func:`files_in_keep_order`.
     """
     rules = rules or _hash_only_rules()
+    ordered = files if files is not None else files_in_keep_order(root)[0]
     conn = sqlite3.connect(":memory:")
     try:
         index = DedupIndex(conn, threshold)
-        for path in iter_image_files(root, extensions):
-            duplicate = _index_file(index, root, path, rules)
+        for entry in ordered:
+            duplicate = _index_file(index, root, entry, rules)
             if duplicate is not None:
                 yield duplicate
     finally:
@@ -137,34 +214,35 @@ def dedup_folder(
 
 
 def _index_file(
-    index: DedupIndex, root: Path, path: Path, rules: ValidationRules
+    index: DedupIndex, root: Path, entry: FolderFile, rules: ValidationRules
 ) -> FolderDuplicate | None:
     """Match one file against the index, adding it when it is new."""
+    path = entry.path
     try:
         data = path.read_bytes()
     except OSError as exc:
         logger.bind(path=str(path), error=exc.strerror).debug("skipped unreadable file")
         return None
     sha256 = hashlib.sha256(data).hexdigest()
-    label = label_of(root, path)
     # An exact copy needs no decode: look it up by sha256 alone first.
     match = index.find(sha256, 0, threshold=-1)
     if match is None:
         try:
-            phash = inspect_image(data, rules).phash
+            info = inspect_image(data, rules)
         except ValidationError as exc:
             logger.bind(path=str(path), reason=exc.reason).debug("skipped invalid image")
             return None
-        match = index.find(sha256, phash)
+        match = index.find(sha256, info.phash, fingerprint=info.fingerprint)
         if match is None:
-            index.add(sha256, phash, label, path.relative_to(root).as_posix())
+            name = path.relative_to(root).as_posix()
+            index.add(sha256, info.phash, entry.label, name, info.fingerprint)
             return None
     return FolderDuplicate(
         path=path,
         duplicate_of=root / match.file_name,
         kind=match.kind,
         distance=match.distance,
-        cross_class=match.label != label,
+        cross_class=match.label != entry.label,
     )
 
 

@@ -5,8 +5,6 @@ import warnings
 from dataclasses import dataclass
 from typing import Literal
 
-import imagehash
-import numpy as np
 import simplejpeg
 from PIL import Image, UnidentifiedImageError
 
@@ -14,6 +12,7 @@ from pixcrawler.config import Settings
 from pixcrawler.errors import ValidationError
 from pixcrawler.records import ImageInfo
 from pixcrawler.utility.logging_config import get_logger
+from pixcrawler.validator.hashing import PictureHashes, hash_source, picture_hashes
 
 logger = get_logger(__name__)
 
@@ -39,11 +38,6 @@ _TRANSPOSE_BY_ORIENTATION = {
     7: Image.Transpose.TRANSVERSE,
     8: Image.Transpose.ROTATE_90,
 }
-# pHash resizes to 32x32 itself; a cheap box reduction down to about this side first keeps the
-# Lanczos resize from touching every pixel of a large photo without changing the result much.
-_HASH_SOURCE_SIDE = 64
-_HASH_SIZE = 8
-_REDUCIBLE_MODES = frozenset({"L", "RGB", "RGBA", "LA", "CMYK", "YCbCr", "I", "F"})
 # libjpeg warnings that mean pixels are missing or invented. Pillow's decoder swallows every
 # libjpeg warning and fills what it could not read with grey, so a JPEG cut in half (EOI
 # appended), one with a zeroed stretch, or one whose header claims 9000x9000 over 256x256 of
@@ -155,6 +149,7 @@ def _decode_checked(data: bytes, rules: ValidationRules) -> tuple[Image.Image, I
         if orientation >= 5:  # 5-8 turn the picture by 90 degrees
             width, height = height, width
         _check_resolution(width, height, rules)
+        hashes = _perceptual_hash(img, orientation)
         # Leaving the block only drops the file handle; the loaded pixels stay usable.
         return img, ImageInfo(
             width=width,
@@ -162,7 +157,8 @@ def _decode_checked(data: bytes, rules: ValidationRules) -> tuple[Image.Image, I
             format=image_format,
             mode=img.mode,
             frames=frames,
-            phash=_perceptual_hash(img, orientation),
+            phash=hashes.phash,
+            fingerprint=hashes.fingerprint,
             extension=EXTENSION_BY_FORMAT.get(image_format, f".{image_format.lower()}"),
         )
 
@@ -219,40 +215,13 @@ def _check_resolution(width: int, height: int, rules: ValidationRules) -> None:
         raise ValidationError(f"too large {width}x{height}")
 
 
-def _perceptual_hash(img: Image.Image, orientation: int) -> int:
-    """The 64-bit pHash of the image as displayed, as an unsigned int (first bit highest)."""
+def _perceptual_hash(img: Image.Image, orientation: int) -> PictureHashes:
+    """The pHash and dedup fingerprint of the image as displayed (``validator.hashing``)."""
     try:
-        gray = _grayscale(_shrunk(img))
+        gray = hash_source(img)
     except ValueError as exc:
         raise ValidationError(f"unsupported mode {img.mode}") from exc
     transpose = _TRANSPOSE_BY_ORIENTATION.get(orientation)
     if transpose is not None:
         gray = gray.transpose(transpose)
-    bits = np.asarray(imagehash.phash(gray, hash_size=_HASH_SIZE).hash, dtype=bool).ravel()
-    return int.from_bytes(np.packbits(bits).tobytes(), "big")
-
-
-def _shrunk(img: Image.Image) -> Image.Image:
-    """Box-reduce a large image to about the hash source side, in its own mode when possible."""
-    factor = min(img.size) // _HASH_SOURCE_SIDE
-    if factor <= 1:
-        return img
-    # Reducing before the grayscale conversion converts far fewer pixels.
-    source = img if img.mode in _REDUCIBLE_MODES else _grayscale(img)
-    return source.reduce(factor)
-
-
-def _grayscale(img: Image.Image) -> Image.Image:
-    """A single-channel ``L`` view of ``img`` for hashing."""
-    if img.mode == "L":
-        return img
-    if img.mode == "LAB":
-        return img.getchannel("L")
-    if img.mode in ("P", "PA"):
-        # Going through RGBA avoids Pillow's warning about byte-string palette transparency.
-        return img.convert("RGBA").convert("L")
-    if img.mode.startswith("I;16") or img.mode == "I":
-        # Pillow's I→L conversion clips at 255, turning every 16-bit image white (and every
-        # pair of them into "duplicates"); scale the samples down instead.
-        return img.convert("I").point(lambda value: value / 257).convert("L")
-    return img.convert("L")
+    return picture_hashes(gray)

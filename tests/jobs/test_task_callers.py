@@ -49,7 +49,7 @@ def _manifest(path: Path) -> dict[str, dict[str, object]]:
 
 
 def _job_of(stdout: str) -> str:
-    found = re.search(r"from job ([0-9a-f-]{36})", stdout)
+    found = re.search(r"from job\s+([0-9a-f-]{36})", stdout)
     assert found, stdout
     return found.group(1)
 
